@@ -1,0 +1,114 @@
+import { z } from 'zod'
+import { Agent } from './agents.ts'
+import { Id, Timestamp } from './common.ts'
+import { Execution, ExecutionStep } from './executions.ts'
+import { Repository } from './repositories.ts'
+import { Squad } from './squads.ts'
+import { Task, TaskStatus } from './tasks.ts'
+
+/**
+ * Who sees an event. `squad` and `task` events reach the squad's stream (the board);
+ * `execution` events (log output, step details) only reach the task's and the execution's streams,
+ * so a chatty command never floods the board.
+ */
+export const eventScopes = ['squad', 'task', 'execution'] as const
+export const EventScope = z.enum(eventScopes)
+export type EventScope = z.infer<typeof EventScope>
+
+export type EventDefinition<T extends string = string, P extends z.ZodType = z.ZodType> = {
+  type: T
+  scope: EventScope
+  payload: P
+}
+
+/** Defines an event once: its type string, who sees it and the zod schema of its payload. */
+export const defineEvent = <T extends string, P extends z.ZodType>(
+  type: T,
+  scope: EventScope,
+  payload: P,
+): EventDefinition<T, P> => ({ type, scope, payload })
+
+const Deleted = z.object({ id: Id })
+
+export const events = {
+  squadCreated: defineEvent('squad.created', 'squad', Squad),
+  squadUpdated: defineEvent('squad.updated', 'squad', Squad),
+  squadDeleted: defineEvent('squad.deleted', 'squad', Deleted),
+  agentCreated: defineEvent('agent.created', 'squad', Agent),
+  agentUpdated: defineEvent('agent.updated', 'squad', Agent),
+  agentDeleted: defineEvent('agent.deleted', 'squad', Deleted),
+  repositoryCreated: defineEvent('repository.created', 'squad', Repository),
+  repositoryUpdated: defineEvent('repository.updated', 'squad', Repository),
+  repositoryDeleted: defineEvent('repository.deleted', 'squad', Deleted),
+  taskCreated: defineEvent('task.created', 'task', Task),
+  taskUpdated: defineEvent('task.updated', 'task', Task),
+  taskMoved: defineEvent(
+    'task.moved',
+    'task',
+    z.object({
+      task: Task,
+      from_status: TaskStatus,
+      from_position: z.number().int(),
+    }),
+  ),
+  taskDeleted: defineEvent('task.deleted', 'task', Deleted),
+  executionCreated: defineEvent('execution.created', 'task', Execution),
+  executionUpdated: defineEvent('execution.updated', 'task', Execution),
+  stepUpdated: defineEvent('step.updated', 'execution', ExecutionStep),
+  log: defineEvent(
+    'log',
+    'execution',
+    z.object({
+      stream: z.enum(['stdout', 'stderr', 'system']),
+      step: z.string().nullable(),
+      text: z.string(),
+    }),
+  ),
+} as const
+
+type Definitions = (typeof events)[keyof typeof events]
+export type EventType = Definitions['type']
+export type EventPayload<T extends EventType> = z.infer<Extract<Definitions, { type: T }>['payload']>
+
+export const eventsByType: ReadonlyMap<string, EventDefinition> = new Map(
+  Object.values(events).map((d) => [d.type, d as EventDefinition]),
+)
+export const eventTypes = Object.values(events).map((d) => d.type) as EventType[]
+
+const envelope = {
+  id: z.number().int().positive(),
+  scope: EventScope,
+  squad_id: Id,
+  task_id: Id.nullable(),
+  execution_id: Id.nullable(),
+  created_at: Timestamp,
+}
+
+/** One entry of the event log as the streams deliver it (the SSE `data:` of each event). */
+export const StreamEvent = z.discriminatedUnion(
+  'type',
+  Object.values(events).map((d) =>
+    z.object({ ...envelope, type: z.literal(d.type), payload: d.payload }),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+)
+export type StreamEvent = {
+  [D in Definitions as D['type']]: {
+    id: number
+    type: D['type']
+    scope: EventScope
+    squad_id: string
+    task_id: string | null
+    execution_id: string | null
+    created_at: string
+    payload: z.infer<D['payload']>
+  }
+}[EventType]
+
+/** Sent first on every stream (no `id:`, so it never moves a client's Last-Event-ID). */
+export const ConnectedEvent = z.object({
+  stream: z.string(),
+  last_event_id: z.number().int().nullable(),
+  server_time: Timestamp,
+  heartbeat_ms: z.number().int(),
+})
+export type ConnectedEvent = z.infer<typeof ConnectedEvent>

@@ -1,0 +1,47 @@
+import { z } from 'zod'
+import { Id, Timestamp, trimmed } from './common.ts'
+
+export const squadStatuses = ['active', 'archived'] as const
+export const SquadStatus = z.enum(squadStatuses)
+
+/** Settings a squad applies to every task it runs; each field has a server-side default. */
+export const SquadConfig = z.strictObject({
+  max_concurrency: z.number().int().min(1).max(64).optional(),
+  network: z.enum(['enabled', 'disabled']).optional(),
+  keep_failed_sandbox_minutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .optional(),
+  reviewers: z.array(trimmed(1, 100)).max(20).optional(),
+})
+export type SquadConfig = z.infer<typeof SquadConfig>
+
+export const Squad = z.object({
+  id: Id,
+  user_id: Id,
+  org_id: Id.nullable(),
+  name: z.string(),
+  description: z.string(),
+  status: SquadStatus,
+  config: SquadConfig,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+})
+export type Squad = z.infer<typeof Squad>
+
+export const CreateSquadBody = z.strictObject({
+  name: trimmed(1, 100),
+  description: z.string().max(10_000).default(''),
+  config: SquadConfig.default({}),
+})
+export type CreateSquadBody = z.infer<typeof CreateSquadBody>
+
+export const UpdateSquadBody = z.strictObject({
+  name: trimmed(1, 100).optional(),
+  description: z.string().max(10_000).optional(),
+  status: SquadStatus.optional(),
+  config: SquadConfig.optional(),
+})
+export type UpdateSquadBody = z.infer<typeof UpdateSquadBody>

@@ -1,0 +1,33 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { drizzle } from 'drizzle-orm/pglite'
+import { migrate } from 'drizzle-orm/pglite/migrator'
+import type { Database, Db } from './database.ts'
+import { migrationsFolder } from './migrate.ts'
+import * as schema from './schema.ts'
+
+/** Embedded Postgres (WASM) in a data folder, or in memory when `dataDir` is omitted (tests). */
+export async function openPglite(dataDir?: string): Promise<Database> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true })
+  const client = await PGlite.create(dataDir ? { dataDir } : {})
+  const drizzleDb = drizzle(client, { schema })
+  const db = drizzleDb as unknown as Db
+  return {
+    kind: 'pglite',
+    db,
+    async listen(channel, onNotify) {
+      const unsubscribe = await client.listen(channel, onNotify)
+      return async () => {
+        if (!client.closed) await unsubscribe()
+      }
+    },
+    // PGlite runs in this process: its LISTEN never drops.
+    onReconnect() {},
+    async migrate() {
+      await migrate(drizzleDb, { migrationsFolder })
+    },
+    async close() {
+      if (!client.closed) await client.close()
+    },
+  }
+}

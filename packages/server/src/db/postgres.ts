@@ -1,0 +1,99 @@
+import { drizzle } from 'drizzle-orm/node-postgres'
+import { migrate } from 'drizzle-orm/node-postgres/migrator'
+import pg from 'pg'
+import type { Database, Db } from './database.ts'
+import { MIGRATION_LOCK_KEY, migrationsFolder } from './migrate.ts'
+import * as schema from './schema.ts'
+
+type Listener = { channel: string; onNotify: (payload: string) => void }
+
+/**
+ * A pooled PostgreSQL connection for queries and one dedicated connection for LISTEN, which is
+ * re-opened (with every channel re-subscribed) when it drops; reconnect handlers then let the
+ * event hub catch up on anything committed while it was away.
+ */
+export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, application_name: 'agent-squad' })
+  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {})
+  const db = drizzle(pool, { schema }) as unknown as Db
+  const listeners = new Set<Listener>()
+  const reconnectHandlers: Array<() => void> = []
+  let listenClient: pg.Client | null = null
+  let connecting: Promise<pg.Client> | null = null
+  let closed = false
+
+  const connectListener = async (): Promise<pg.Client> => {
+    const client = new pg.Client({ connectionString: url, application_name: 'agent-squad-listen' })
+    client.on('notification', (msg) => {
+      for (const l of listeners) if (l.channel === msg.channel) l.onNotify(msg.payload ?? '')
+    })
+    client.on('error', () => {
+      if (listenClient === client) listenClient = null
+      client.end().catch(() => {})
+      if (!closed) setTimeout(() => void reconnect(), 250)
+    })
+    await client.connect()
+    for (const channel of new Set([...listeners].map((l) => l.channel)))
+      await client.query(`LISTEN "${channel}"`)
+    return client
+  }
+
+  const ensureListener = async (): Promise<pg.Client> => {
+    if (listenClient) return listenClient
+    connecting ??= connectListener().finally(() => {
+      connecting = null
+    })
+    listenClient = await connecting
+    return listenClient
+  }
+
+  const reconnect = async () => {
+    try {
+      await ensureListener()
+      for (const handler of reconnectHandlers) handler()
+    } catch {
+      if (!closed) setTimeout(() => void reconnect(), 1000)
+    }
+  }
+
+  return {
+    kind: 'postgres',
+    db,
+    async listen(channel, onNotify) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`)
+      const listener = { channel, onNotify }
+      const isNewChannel = ![...listeners].some((l) => l.channel === channel)
+      listeners.add(listener)
+      const client = await ensureListener()
+      if (isNewChannel) await client.query(`LISTEN "${channel}"`)
+      return async () => {
+        listeners.delete(listener)
+        const stillUsed = [...listeners].some((l) => l.channel === channel)
+        if (!stillUsed && listenClient) await listenClient.query(`UNLISTEN "${channel}"`).catch(() => {})
+      }
+    },
+    onReconnect(handler) {
+      reconnectHandlers.push(handler)
+    },
+    async migrate() {
+      // The advisory lock is session-scoped, so lock, migrate and unlock on one dedicated connection.
+      const client = new pg.Client({ connectionString: url, application_name: 'agent-squad-migrate' })
+      await client.connect()
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
+        await migrate(drizzle(client, { schema }), { migrationsFolder })
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {})
+        await client.end()
+      }
+    },
+    async close() {
+      closed = true
+      listeners.clear()
+      await listenClient?.end().catch(() => {})
+      listenClient = null
+      await pool.end()
+    },
+  }
+}

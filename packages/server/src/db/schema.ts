@@ -1,0 +1,232 @@
+import type { Commit } from '@agent-squad/contract'
+import { sql } from 'drizzle-orm'
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
+
+// Column names follow the original plan (squads, squad_members, sandboxes, task_executions) where it had them.
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+type Json = Record<string, unknown>
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  isAdmin: boolean('is_admin').notNull().default(false),
+  /** The implicit user of a loopback-only server with auth off. */
+  isLocal: boolean('is_local').notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** SHA-256 of the token; the plain token is shown once and never stored. */
+    tokenHash: text('token_hash').notNull(),
+    prefix: text('prefix').notNull(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_idx').on(t.tokenHash), index('api_tokens_user_idx').on(t.userId)],
+)
+
+export const squads = pgTable(
+  'squads',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id'),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    status: text('status').notNull().default('active'),
+    config: jsonb('config').$type<Json>().notNull().default({}),
+    /** Last task number handed out; tasks get `task_counter + 1` under the squad's row lock. */
+    taskCounter: integer('task_counter').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('squads_user_idx').on(t.userId, t.id)],
+)
+
+export const squadMembers = pgTable(
+  'squad_members',
+  {
+    id: uuid('id').primaryKey(),
+    squadId: uuid('squad_id')
+      .notNull()
+      .references(() => squads.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    specialization: text('specialization').notNull().default(''),
+    llmProvider: text('llm_provider').notNull().default('script'),
+    llmModel: text('llm_model').notNull().default(''),
+    systemPrompt: text('system_prompt').notNull().default(''),
+    config: jsonb('config').$type<Json>().notNull().default({}),
+    isActive: boolean('is_active').notNull().default(true),
+    sandboxId: uuid('sandbox_id'),
+    currentTaskId: uuid('current_task_id'),
+    gitContext: jsonb('git_context').$type<Json>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('squad_members_squad_idx').on(t.squadId, t.id)],
+)
+
+export const repositories = pgTable(
+  'repositories',
+  {
+    id: uuid('id').primaryKey(),
+    squadId: uuid('squad_id')
+      .notNull()
+      .references(() => squads.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** `local`: a bare repository on the built-in forge; `remote`: a URL elsewhere. */
+    kind: text('kind').notNull(),
+    url: text('url'),
+    defaultBranch: text('default_branch').notNull().default('main'),
+    config: jsonb('config').$type<Json>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('repositories_squad_name_idx').on(t.squadId, t.name)],
+)
+
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: uuid('id').primaryKey(),
+    squadId: uuid('squad_id')
+      .notNull()
+      .references(() => squads.id, { onDelete: 'cascade' }),
+    number: integer('number').notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    status: text('status').notNull().default('backlog'),
+    position: integer('position').notNull().default(0),
+    priority: text('priority').notNull().default('medium'),
+    labels: jsonb('labels').$type<string[]>().notNull().default([]),
+    repositoryId: uuid('repository_id').references(() => repositories.id, { onDelete: 'set null' }),
+    assigneeId: uuid('assignee_id').references(() => squadMembers.id, { onDelete: 'set null' }),
+    parentTaskId: uuid('parent_task_id'),
+    script: text('script'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('tasks_squad_number_idx').on(t.squadId, t.number),
+    index('tasks_board_idx').on(t.squadId, t.status, t.position),
+  ],
+)
+
+export const taskExecutions = pgTable(
+  'task_executions',
+  {
+    id: uuid('id').primaryKey(),
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    squadId: uuid('squad_id')
+      .notNull()
+      .references(() => squads.id, { onDelete: 'cascade' }),
+    agentId: uuid('agent_id').references(() => squadMembers.id, { onDelete: 'set null' }),
+    attempt: integer('attempt').notNull().default(1),
+    status: text('status').notNull().default('queued'),
+    gitBranch: text('git_branch'),
+    baseCommit: text('base_commit'),
+    pullRequestUrl: text('pull_request_url'),
+    commitHistory: jsonb('commit_history').$type<Commit[]>().notNull().default([]),
+    sandboxId: uuid('sandbox_id'),
+    error: text('error'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('task_executions_task_idx').on(t.taskId, t.id),
+    index('task_executions_status_idx').on(t.status),
+  ],
+)
+
+export const executionSteps = pgTable(
+  'execution_steps',
+  {
+    id: uuid('id').primaryKey(),
+    executionId: uuid('execution_id')
+      .notNull()
+      .references(() => taskExecutions.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    seq: integer('seq').notNull(),
+    status: text('status').notNull().default('pending'),
+    attempt: integer('attempt').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    result: jsonb('result').$type<Json>(),
+    error: text('error'),
+  },
+  (t) => [uniqueIndex('execution_steps_exec_name_idx').on(t.executionId, t.name)],
+)
+
+export const sandboxes = pgTable(
+  'sandboxes',
+  {
+    id: uuid('id').primaryKey(),
+    provider: text('provider').notNull(),
+    /** The provider's own id for the sandbox (the original plan's `e2b_id`). */
+    e2bId: text('e2b_id'),
+    agentId: uuid('agent_id'),
+    taskId: uuid('task_id'),
+    executionId: uuid('execution_id'),
+    repoUrl: text('repo_url'),
+    status: text('status').notNull().default('CREATED'),
+    metadata: jsonb('metadata').$type<Json>().notNull().default({}),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('sandboxes_status_idx').on(t.status), index('sandboxes_execution_idx').on(t.executionId)],
+)
+
+/**
+ * The append-only event log: the source of every SSE stream. `id` is monotonic and, because writers
+ * take a transaction-scoped advisory lock before inserting (see events/append-event.ts), ids become
+ * visible in commit order, so "everything after id N" never skips a late commit.
+ */
+export const events = pgTable(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    scope: text('scope').notNull(),
+    type: text('type').notNull(),
+    squadId: uuid('squad_id').notNull(),
+    taskId: uuid('task_id'),
+    executionId: uuid('execution_id'),
+    payload: jsonb('payload').$type<unknown>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
+  },
+  (t) => [
+    index('events_squad_idx').on(t.squadId, t.id),
+    index('events_task_idx').on(t.taskId, t.id),
+    index('events_execution_idx').on(t.executionId, t.id),
+  ],
+)

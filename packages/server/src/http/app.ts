@@ -1,0 +1,63 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { routePath } from 'hono/route'
+import { AppError } from '../domain/errors.ts'
+import type { AppDeps } from './deps.ts'
+import { errorResponse } from './errors.ts'
+import { mountRoutes } from './mount-routes.ts'
+import { buildOpenApi } from './openapi.ts'
+import type { AnyRoute } from './route.ts'
+import { authRoutes } from './routes/auth.ts'
+import { squadRoutes } from './routes/squads.ts'
+import { systemRoutes } from './routes/system.ts'
+import { mountSse } from './sse.ts'
+
+/** Every REST operation, in the order the OpenAPI document lists them. */
+export const apiRoutes: AnyRoute[] = [...systemRoutes, ...authRoutes, ...squadRoutes]
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono()
+
+  app.use('*', async (c, next) => {
+    const start = performance.now()
+    await next()
+    const route = routePath(c)
+    deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) })
+    deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - start) / 1000)
+  })
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.config.SQUAD_MAX_BODY_BYTES,
+      onError: (c) =>
+        errorResponse(
+          c,
+          new AppError(
+            'payload_too_large',
+            `Request body is larger than ${deps.config.SQUAD_MAX_BODY_BYTES} bytes`,
+          ),
+        ),
+    }),
+  )
+
+  const openapi = buildOpenApi(apiRoutes, { version: deps.version })
+  app.get('/api/v1/openapi.json', (c) => c.json(openapi))
+  app.get('/metrics', async (c) => {
+    const text = await deps.metrics.registry.metrics()
+    return c.text(text, 200, { 'content-type': deps.metrics.registry.contentType })
+  })
+
+  mountSse(app, deps)
+  mountRoutes(app, apiRoutes, deps)
+
+  app.notFound((c) =>
+    errorResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)),
+  )
+  app.onError((error, c) => {
+    const response = errorResponse(c, error)
+    if (response.status >= 500) deps.logger.error({ err: error, path: c.req.path }, 'request failed')
+    return response
+  })
+  return app
+}

@@ -1,0 +1,20 @@
+import type { Logger } from 'pino'
+import type { AuthMode, AuthUser } from '../auth/auth-user.ts'
+import type { Config } from '../config.ts'
+import type { Database } from '../db/database.ts'
+import type { EventHub } from '../events/event-hub.ts'
+import type { Metrics } from '../observability/metrics.ts'
+
+/** Everything a request handler may use, built once in main.ts (the composition root). */
+export type AppDeps = {
+  config: Config
+  database: Database
+  hub: EventHub
+  metrics: Metrics
+  logger: Logger
+  authMode: AuthMode
+  /** The implicit user when `authMode` is `none`. */
+  localUser: AuthUser
+  version: string
+  startedAt: number
+}

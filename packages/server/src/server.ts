@@ -1,0 +1,106 @@
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import type { Logger } from 'pino'
+import type { AuthMode } from './auth/auth-user.ts'
+import { bootstrapAdmin } from './auth/bootstrap-admin.ts'
+import { ensureLocalUser } from './auth/ensure-local-user.ts'
+import { type Config, isLoopback } from './config.ts'
+import type { Database } from './db/database.ts'
+import { openDatabase } from './db/open-database.ts'
+import { startEventHub } from './events/event-hub.ts'
+import { createApp } from './http/app.ts'
+import type { AppDeps } from './http/deps.ts'
+import { createLogger } from './observability/logger.ts'
+import { createMetrics } from './observability/metrics.ts'
+import { version } from './version.ts'
+
+export type StartupStage = { stage: string; ms: number }
+
+export type RunningServer = {
+  url: string
+  port: number
+  deps: AppDeps
+  app: ReturnType<typeof createApp>
+  stages: StartupStage[]
+  /** The admin token created on this first start (token auth only); shown once, never stored. */
+  bootstrapToken: string | null
+  close(): Promise<void>
+}
+
+export function resolveAuthMode(config: Pick<Config, 'SQUAD_AUTH' | 'HOST'>): AuthMode {
+  if (config.SQUAD_AUTH === 'auto') return isLoopback(config.HOST) ? 'none' : 'token'
+  if (config.SQUAD_AUTH === 'none' && !isLoopback(config.HOST))
+    throw new Error(`SQUAD_AUTH=none is only allowed on a loopback HOST (got HOST=${config.HOST})`)
+  return config.SQUAD_AUTH
+}
+
+/**
+ * The composition root: opens the database, migrates, picks the auth mode, starts the event hub and
+ * the HTTP server. Each stage is timed, so `squad serve` can show where start-up time goes.
+ */
+export async function startServer(
+  config: Config,
+  options: { database?: Database; logger?: Logger; onStage?: (stage: StartupStage) => void } = {},
+): Promise<RunningServer> {
+  const stages: StartupStage[] = []
+  const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
+    const start = performance.now()
+    const result = await fn()
+    const entry = { stage, ms: Math.round(performance.now() - start) }
+    stages.push(entry)
+    options.onStage?.(entry)
+    return result
+  }
+  const logger = options.logger ?? createLogger(config)
+  const authMode = resolveAuthMode(config)
+  const database = options.database ?? (await timed('open database', () => openDatabase(config)))
+  try {
+    await timed('migrate', () => database.migrate())
+    const localUser = await ensureLocalUser(database.db)
+    const bootstrapToken = authMode === 'token' ? await bootstrapAdmin(database.db) : null
+    const hub = await timed('event hub', () =>
+      startEventHub(database, { onError: (err) => logger.error({ err }, 'event hub error') }),
+    )
+    const metrics = createMetrics({ sseSubscribers: () => hub.subscriberCount() })
+    const deps: AppDeps = {
+      config,
+      database,
+      hub,
+      metrics,
+      logger,
+      authMode,
+      localUser,
+      version,
+      startedAt: Date.now(),
+    }
+    const app = createApp(deps)
+    const server = await timed('listen', async () => {
+      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST })
+      await new Promise<void>((resolve, reject) => {
+        s.once('listening', resolve)
+        s.once('error', reject)
+      })
+      return s
+    })
+    const port = (server.address() as AddressInfo).port
+    const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      deps,
+      app,
+      stages,
+      bootstrapToken,
+      async close() {
+        // Open SSE responses would keep the server alive: end them with the server.
+        if ('closeAllConnections' in server) server.closeAllConnections()
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+        await hub.stop()
+        if (!options.database) await database.close()
+      },
+    }
+  } catch (error) {
+    if (!options.database) await database.close().catch(() => {})
+    throw error
+  }
+}

@@ -1,0 +1,63 @@
+import pino from 'pino'
+import { loadConfig } from '../../src/config.ts'
+import { type RunningServer, startServer } from '../../src/server.ts'
+import { createTestDatabase, type TestDatabase } from './test-db.ts'
+
+export type TestServer = RunningServer & {
+  db: TestDatabase
+  /** JSON request against the running server; `token` becomes a Bearer header. */
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string },
+  ): Promise<{ status: number; json: unknown; headers: Headers }>
+  stop(): Promise<void>
+}
+
+/** A real server on a random loopback port over a fresh test database (PGlite or Postgres). */
+export async function startTestServer(
+  options: { auth?: 'none' | 'token'; env?: Record<string, string>; db?: TestDatabase } = {},
+): Promise<TestServer> {
+  const db = options.db ?? (await createTestDatabase())
+  const config = loadConfig({
+    env: {},
+    cwd: '/nonexistent',
+    overrides: {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SQUAD_AUTH: options.auth ?? 'none',
+      SQUAD_DATA_DIR: '/tmp/squad-test-unused',
+      SQUAD_VALIDATE_RESPONSES: 'true',
+      SQUAD_LOG_LEVEL: 'silent',
+      ...options.env,
+    },
+  })
+  const server = await startServer(config, { database: db.database, logger: pino({ level: 'silent' }) })
+  const request: TestServer['request'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers }
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`
+    let body: string | undefined = opts.raw
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body)
+      headers['content-type'] ??= 'application/json'
+    }
+    const res = await fetch(`${server.url}${path}`, { method, headers, body })
+    const text = await res.text()
+    let json: unknown = null
+    try {
+      json = text ? JSON.parse(text) : null
+    } catch {
+      json = text
+    }
+    return { status: res.status, json, headers: res.headers }
+  }
+  return {
+    ...server,
+    db,
+    request,
+    async stop() {
+      await server.close()
+      if (!options.db) await db.drop()
+    },
+  }
+}

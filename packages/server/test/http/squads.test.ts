@@ -1,0 +1,77 @@
+import { ErrorBody, page, Squad } from '@agent-squad/contract'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { skipReason } from '../helpers/test-db.ts'
+import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+
+describe.skipIf(skipReason)('squads API', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer()
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('creates, reads, lists, updates and deletes a squad', async () => {
+    const created = await server.request('POST', '/api/v1/squads', {
+      body: { name: 'Core', description: 'backend' },
+    })
+    expect(created.status).toBe(201)
+    const squad = Squad.parse(created.json)
+    expect(squad).toMatchObject({ name: 'Core', description: 'backend', status: 'active', config: {} })
+
+    const got = await server.request('GET', `/api/v1/squads/${squad.id}`)
+    expect(got.status).toBe(200)
+    expect(got.json).toEqual(squad)
+
+    const list = page(Squad).parse((await server.request('GET', '/api/v1/squads')).json)
+    expect(list.items.map((s) => s.id)).toContain(squad.id)
+
+    const patched = await server.request('PATCH', `/api/v1/squads/${squad.id}`, {
+      body: { status: 'archived', config: { max_concurrency: 3 } },
+    })
+    expect(patched.status).toBe(200)
+    expect(Squad.parse(patched.json)).toMatchObject({ status: 'archived', config: { max_concurrency: 3 } })
+
+    expect((await server.request('DELETE', `/api/v1/squads/${squad.id}`)).status).toBe(204)
+    expect((await server.request('GET', `/api/v1/squads/${squad.id}`)).status).toBe(404)
+  })
+
+  it('pages through squads with next_cursor', async () => {
+    for (let i = 0; i < 5; i++)
+      await server.request('POST', '/api/v1/squads', { body: { name: `page-${i}` } })
+    const seen: string[] = []
+    let cursor: string | null = null
+    do {
+      const res = await server.request('GET', `/api/v1/squads?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      const body = page(Squad).parse(res.json)
+      seen.push(...body.items.map((s) => s.id))
+      cursor = body.next_cursor
+    } while (cursor)
+    expect(new Set(seen).size).toBe(seen.length)
+    expect(seen.length).toBeGreaterThanOrEqual(5)
+  })
+
+  it('answers bad input with the one error shape', async () => {
+    const cases = [
+      { raw: '{"name":', headers: { 'content-type': 'application/json' }, status: 400, code: 'invalid_json' },
+      { body: { name: '' }, status: 422, code: 'validation_failed' },
+      { body: { name: 'x', surprise: true }, status: 422, code: 'validation_failed' },
+      {
+        raw: 'name=x',
+        headers: { 'content-type': 'text/plain' },
+        status: 415,
+        code: 'unsupported_media_type',
+      },
+      { raw: '', status: 400, code: 'bad_request' },
+    ]
+    for (const c of cases) {
+      const res = await server.request('POST', '/api/v1/squads', c)
+      expect(res.status, JSON.stringify(c)).toBe(c.status)
+      expect(ErrorBody.parse(res.json).error.code).toBe(c.code)
+    }
+    const missing = await server.request('GET', '/api/v1/squads/not-a-uuid')
+    expect(missing.status).toBe(404)
+    expect(ErrorBody.parse(missing.json).error.code).toBe('not_found')
+  })
+})
