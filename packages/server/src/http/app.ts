@@ -7,13 +7,25 @@ import { errorResponse } from './errors.ts'
 import { mountRoutes } from './mount-routes.ts'
 import { buildOpenApi } from './openapi.ts'
 import type { AnyRoute } from './route.ts'
+import { agentRoutes } from './routes/agents.ts'
 import { authRoutes } from './routes/auth.ts'
+import { executionRoutes } from './routes/executions.ts'
+import { repositoryRoutes } from './routes/repositories.ts'
 import { squadRoutes } from './routes/squads.ts'
 import { systemRoutes } from './routes/system.ts'
+import { taskRoutes } from './routes/tasks.ts'
 import { mountSse } from './sse.ts'
 
 /** Every REST operation, in the order the OpenAPI document lists them. */
-export const apiRoutes: AnyRoute[] = [...systemRoutes, ...authRoutes, ...squadRoutes]
+export const apiRoutes: AnyRoute[] = [
+  ...systemRoutes,
+  ...authRoutes,
+  ...squadRoutes,
+  ...agentRoutes,
+  ...repositoryRoutes,
+  ...taskRoutes,
+  ...executionRoutes,
+]
 
 export function createApp(deps: AppDeps) {
   const app = new Hono()
