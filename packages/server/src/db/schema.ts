@@ -157,6 +157,13 @@ export const taskExecutions = pgTable(
     commitHistory: jsonb('commit_history').$type<Commit[]>().notNull().default([]),
     sandboxId: uuid('sandbox_id'),
     error: text('error'),
+    /** Work queue lease: the worker running this execution and until when its claim holds. */
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
+    /** Why this attempt exists: `start`, `retry`, `review` (follow-up on the same branch and PR). */
+    runReason: text('run_reason').notNull().default('start'),
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     createdAt: createdAt(),
@@ -164,7 +171,7 @@ export const taskExecutions = pgTable(
   },
   (t) => [
     index('task_executions_task_idx').on(t.taskId, t.id),
-    index('task_executions_status_idx').on(t.status),
+    index('task_executions_status_idx').on(t.status, t.queuedAt),
   ],
 )
 
@@ -229,4 +236,53 @@ export const events = pgTable(
     index('events_task_idx').on(t.taskId, t.id),
     index('events_execution_idx').on(t.executionId, t.id),
   ],
+)
+
+/** Pull requests of the built-in local forge (GitHub keeps its own). One open PR per head branch. */
+export const pullRequests = pgTable(
+  'pull_requests',
+  {
+    id: uuid('id').primaryKey(),
+    repositoryId: uuid('repository_id')
+      .notNull()
+      .references(() => repositories.id, { onDelete: 'cascade' }),
+    squadId: uuid('squad_id')
+      .notNull()
+      .references(() => squads.id, { onDelete: 'cascade' }),
+    taskId: uuid('task_id').references(() => tasks.id, { onDelete: 'set null' }),
+    executionId: uuid('execution_id'),
+    number: integer('number').notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull().default(''),
+    head: text('head').notNull(),
+    base: text('base').notNull(),
+    state: text('state').notNull().default('open'),
+    labels: jsonb('labels').$type<string[]>().notNull().default([]),
+    reviewers: jsonb('reviewers').$type<string[]>().notNull().default([]),
+    mergeCommit: text('merge_commit'),
+    mergedAt: timestamp('merged_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('pull_requests_repo_number_idx').on(t.repositoryId, t.number),
+    uniqueIndex('pull_requests_open_head_idx')
+      .on(t.repositoryId, t.head)
+      .where(sql`state = 'open'`),
+  ],
+)
+
+/** Secrets (forge tokens, model keys), encrypted with the server's key; never returned by the API. */
+export const secrets = pgTable(
+  'secrets',
+  {
+    id: uuid('id').primaryKey(),
+    squadId: uuid('squad_id').references(() => squads.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** AES-256-GCM: base64 of iv | tag | ciphertext. */
+    ciphertext: text('ciphertext').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('secrets_squad_name_idx').on(t.squadId, t.name)],
 )
