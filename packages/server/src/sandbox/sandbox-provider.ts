@@ -1,0 +1,125 @@
+/**
+ * The sandbox port, shaped like the E2B SDK (`Sandbox.create`, `sandbox.commands.run`,
+ * `sandbox.files`, `kill`, `setTimeout`, `Sandbox.list`, `Sandbox.connect`) so the E2B adapter stays
+ * thin. Adapters live beside this file: local/ (bubblewrap, the default), process/ (no isolation,
+ * explicit opt-in), e2b/. Every adapter runs the shared suite in test/sandbox/sandbox-contract.ts.
+ */
+
+export type SandboxCreateOpts = {
+  /** Provider-specific image or template name; the local provider ignores it. */
+  template?: string
+  /** Environment every command in the sandbox sees (never the server's own environment). */
+  envs?: Record<string, string>
+  /** Searchable labels, e.g. `{ execution_id, task_id }`, used to find and reap sandboxes. */
+  metadata?: Record<string, string>
+  /** The sandbox kills itself this long after creation unless `setTimeout` extends it. */
+  timeoutMs?: number
+  /** Outbound network; on by default, off per squad or task. */
+  network?: boolean
+  /**
+   * A folder whose contents become the initial workspace (the local provider mounts it as the
+   * copy-on-write lower layer when it can, else copies it). Remote providers ignore it.
+   */
+  workspaceTemplate?: string
+}
+
+export type CommandRunOpts = {
+  /** Working directory inside the sandbox; defaults to the workspace. */
+  cwd?: string
+  envs?: Record<string, string>
+  /** Kill the command (and everything it started) after this long; default 5 minutes. */
+  timeoutMs?: number
+  onStdout?: (data: string) => void
+  onStderr?: (data: string) => void
+  /** Bytes kept of stdout and of stderr each; output beyond is dropped and `truncated` set. */
+  maxOutputBytes?: number
+  stdin?: string
+}
+
+export type CommandResult = {
+  exitCode: number
+  stdout: string
+  stderr: string
+  /** Set when the command was killed: `timeout`, `output_limit` or `killed`. */
+  error?: 'timeout' | 'output_limit' | 'killed'
+  truncated: boolean
+  durationMs: number
+}
+
+/** A command that exited non-zero. Like E2B's CommandExitError, it still carries the whole result. */
+export class CommandExitError extends Error {
+  readonly result: CommandResult
+  constructor(command: string, result: CommandResult) {
+    super(
+      result.error
+        ? `command ${result.error === 'timeout' ? 'timed out' : `stopped (${result.error})`}: ${command}`
+        : `command exited with ${result.exitCode}: ${command}`,
+    )
+    this.name = 'CommandExitError'
+    this.result = result
+  }
+  get exitCode() {
+    return this.result.exitCode
+  }
+  get stdout() {
+    return this.result.stdout
+  }
+  get stderr() {
+    return this.result.stderr
+  }
+}
+
+export type CommandHandle = {
+  pid: number
+  /** Resolves when the command ends (or rejects with CommandExitError). */
+  wait(): Promise<CommandResult>
+  kill(): Promise<void>
+}
+
+export type Commands = {
+  /** Runs `cmd` with /bin/sh -c in the sandbox; rejects with CommandExitError on a non-zero exit. */
+  run(cmd: string, opts?: CommandRunOpts & { background?: false }): Promise<CommandResult>
+  run(cmd: string, opts: CommandRunOpts & { background: true }): Promise<CommandHandle>
+}
+
+export type EntryInfo = { name: string; path: string; type: 'file' | 'dir' | 'symlink'; size: number }
+
+/** File access confined to the sandbox; paths are relative to the workspace or absolute inside it. */
+export type Files = {
+  read(path: string): Promise<string>
+  readBytes(path: string): Promise<Uint8Array>
+  write(path: string, data: string | Uint8Array): Promise<void>
+  list(path: string): Promise<EntryInfo[]>
+  remove(path: string): Promise<void>
+  exists(path: string): Promise<boolean>
+}
+
+export type SandboxInfo = {
+  sandboxId: string
+  metadata: Record<string, string>
+  startedAt: Date
+  /** When the sandbox will kill itself. */
+  endAt: Date
+}
+
+export type Sandbox = {
+  readonly sandboxId: string
+  /** Absolute path of the workspace as commands inside the sandbox see it (e.g. /workspace). */
+  readonly workdir: string
+  readonly commands: Commands
+  readonly files: Files
+  /** Kills every process and deletes the sandbox; idempotent. */
+  kill(): Promise<void>
+  /** Moves the self-destruct deadline to `timeoutMs` from now. */
+  setTimeout(timeoutMs: number): Promise<void>
+  isRunning(): Promise<boolean>
+}
+
+export type SandboxProvider = {
+  readonly name: string
+  create(opts?: SandboxCreateOpts): Promise<Sandbox>
+  /** Re-attaches to a live sandbox (after a server restart); rejects with AppError not_found when it is gone. */
+  connect(sandboxId: string): Promise<Sandbox>
+  /** Live sandboxes whose metadata contains every given key/value. */
+  list(opts?: { metadata?: Record<string, string> }): Promise<SandboxInfo[]>
+}
