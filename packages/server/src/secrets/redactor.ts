@@ -27,7 +27,7 @@ export function formsOf(secret: string): string[] {
   return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH)
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /**
  * Replaces every known secret, in every form, with `***`. Every byte the server stores or streams
@@ -56,7 +56,7 @@ export class Redactor {
       this.#pattern = new RegExp(
         [...this.#forms]
           .sort((a, b) => b.length - a.length)
-          .map(escape)
+          .map(escapeRegExp)
           .join('|'),
         'g',
       )
