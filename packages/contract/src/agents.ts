@@ -65,3 +65,15 @@ export const UpdateAgentBody = z.strictObject({
   is_active: z.boolean().optional(),
 })
 export type UpdateAgentBody = z.infer<typeof UpdateAgentBody>
+
+/** Query strings are text, so `is_active` arrives as "true"/"false" and becomes a boolean here. */
+export const AgentListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+  role: Role.optional(),
+  is_active: z
+    .enum(['true', 'false'], { error: 'must be "true" or "false"' })
+    .transform((v) => v === 'true')
+    .optional(),
+})
+export type AgentListQuery = z.infer<typeof AgentListQuery>
