@@ -94,3 +94,11 @@ export const TaskListQuery = z.strictObject({
   q: z.string().trim().max(200).optional(),
 })
 export type TaskListQuery = z.infer<typeof TaskListQuery>
+
+/** One column of the board: its status and its tasks in position order. */
+export const BoardColumn = z.object({ status: TaskStatus, tasks: z.array(Task) })
+export type BoardColumn = z.infer<typeof BoardColumn>
+
+/** The whole board of a squad: all seven columns, always in `taskStatuses` order, empty ones included. */
+export const Board = z.object({ columns: z.array(BoardColumn) })
+export type Board = z.infer<typeof Board>

@@ -1,0 +1,34 @@
+import type { Task } from '@agent-squad/contract'
+import { eq } from 'drizzle-orm'
+import type { AuthUser } from '../auth/auth-user.ts'
+import type { Db } from '../db/database.ts'
+import { tasks } from '../db/schema.ts'
+import { appendEvents, type NewEvent } from '../events/append-event.ts'
+import { closeGap } from './board-position.ts'
+import { lockOwnedTask } from './lock-owned-task.ts'
+import { toTaskDto } from './task-dto.ts'
+
+/**
+ * Deletes a task (its executions go with it, by foreign key) and closes the gap in its column.
+ * Subtasks stay on the board but lose their parent: `parent_task_id` has no foreign key, so this is
+ * where a dangling reference would otherwise appear. Each detached subtask gets a `task.updated`.
+ */
+export async function deleteTask(options: { db: Db; user: AuthUser; taskId: string }): Promise<void> {
+  const { db, user, taskId } = options
+  await db.transaction(async (tx) => {
+    const task = await lockOwnedTask(tx, user, taskId)
+    await tx.delete(tasks).where(eq(tasks.id, taskId))
+    await closeGap(tx, task, task.position)
+    const children = await tx
+      .update(tasks)
+      .set({ parentTaskId: null, updatedAt: new Date() })
+      .where(eq(tasks.parentTaskId, taskId))
+      .returning()
+    const batch: NewEvent[] = children.map((row) => {
+      const child: Task = toTaskDto(row)
+      return { type: 'task.updated', squadId: task.squadId, taskId: child.id, payload: child }
+    })
+    batch.push({ type: 'task.deleted', squadId: task.squadId, taskId, payload: { id: taskId } })
+    await appendEvents(tx, batch)
+  })
+}
