@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { Agent } from './agents.ts'
 import { Id, Timestamp } from './common.ts'
-import { Execution, ExecutionStep } from './executions.ts'
+import { Execution, ExecutionStep, GitProgress, SandboxState } from './executions.ts'
 import { Repository } from './repositories.ts'
 import { Squad } from './squads.ts'
 import { Task, TaskStatus } from './tasks.ts'
@@ -55,6 +55,14 @@ export const events = {
   executionCreated: defineEvent('execution.created', 'task', Execution),
   executionUpdated: defineEvent('execution.updated', 'task', Execution),
   stepUpdated: defineEvent('step.updated', 'execution', ExecutionStep),
+  gitProgress: defineEvent('git.progress', 'execution', GitProgress),
+  sandboxUpdated: defineEvent('sandbox.updated', 'execution', SandboxState),
+  /** Two running executions on one repository changed the same files (warned before anyone merges). */
+  overlapWarning: defineEvent(
+    'execution.overlap',
+    'task',
+    z.object({ repository_id: Id, other_execution_id: Id, other_task_id: Id, files: z.array(z.string()) }),
+  ),
   log: defineEvent(
     'log',
     'execution',

@@ -68,6 +68,11 @@ export const Execution = z.object({
   commit_history: z.array(Commit),
   sandbox_id: Id.nullable(),
   error: z.string().nullable(),
+  /** Why this attempt exists: a first start, a retry, or a follow-up on review feedback. */
+  run_reason: z.string(),
+  /** 1-based place in the queue while `queued` (null otherwise). */
+  queue_position: z.number().int().positive().nullable(),
+  queued_at: Timestamp,
   started_at: Timestamp.nullable(),
   finished_at: Timestamp.nullable(),
   created_at: Timestamp,
@@ -77,3 +82,29 @@ export type Execution = z.infer<typeof Execution>
 
 export const ExecutionWithSteps = Execution.extend({ steps: z.array(ExecutionStep) })
 export type ExecutionWithSteps = z.infer<typeof ExecutionWithSteps>
+
+export const StartExecutionBody = z.strictObject({
+  /** Run as this agent instead of the task's assignee. */
+  agent_id: Id.optional(),
+  /** Override the squad's network policy for this run. */
+  network: z.enum(['enabled', 'disabled']).optional(),
+})
+export type StartExecutionBody = z.infer<typeof StartExecutionBody>
+
+/** A stage of a git operation, for progress bars (clone, commit, push, pull request). */
+export const GitProgress = z.object({
+  operation: z.enum(['clone', 'branch', 'commit', 'push', 'rebase', 'pull_request']),
+  phase: z.enum(['started', 'progress', 'finished', 'failed', 'retrying']),
+  /** 0–100 where git reports it. */
+  percent: z.number().min(0).max(100).nullable(),
+  message: z.string(),
+})
+export type GitProgress = z.infer<typeof GitProgress>
+
+export const SandboxState = z.object({
+  id: Id,
+  provider: z.string(),
+  status: SandboxStatus,
+  message: z.string().nullable(),
+})
+export type SandboxState = z.infer<typeof SandboxState>

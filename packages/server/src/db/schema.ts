@@ -163,6 +163,8 @@ export const taskExecutions = pgTable(
     cancelRequested: boolean('cancel_requested').notNull().default(false),
     /** Why this attempt exists: `start`, `retry`, `review` (follow-up on the same branch and PR). */
     runReason: text('run_reason').notNull().default('start'),
+    /** Per-run overrides chosen when it was started, e.g. `{ network: 'disabled' }`. */
+    options: jsonb('options').$type<{ network?: 'enabled' | 'disabled' }>().notNull().default({}),
     queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -207,6 +209,8 @@ export const sandboxes = pgTable(
     repoUrl: text('repo_url'),
     status: text('status').notNull().default('CREATED'),
     metadata: jsonb('metadata').$type<Json>().notNull().default({}),
+    /** A failed execution's sandbox is kept for debugging until then, and reaped after. */
+    keepUntil: timestamp('keep_until', { withTimezone: true }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

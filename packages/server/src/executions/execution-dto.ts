@@ -6,7 +6,8 @@ export type StepRow = typeof executionSteps.$inferSelect
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null)
 
-export const toExecutionDto = (row: ExecutionRow): Execution => ({
+/** `queuePosition` is computed by the caller (see executions/queue-position.ts) while queued. */
+export const toExecutionDto = (row: ExecutionRow, queuePosition: number | null = null): Execution => ({
   id: row.id,
   task_id: row.taskId,
   squad_id: row.squadId,
@@ -19,6 +20,9 @@ export const toExecutionDto = (row: ExecutionRow): Execution => ({
   commit_history: row.commitHistory,
   sandbox_id: row.sandboxId,
   error: row.error,
+  run_reason: row.runReason,
+  queue_position: row.status === 'queued' ? queuePosition : null,
+  queued_at: row.queuedAt.toISOString(),
   started_at: iso(row.startedAt),
   finished_at: iso(row.finishedAt),
   created_at: row.createdAt.toISOString(),

@@ -48,6 +48,8 @@ export type Forge = {
   cloneUrl(repo: RepoRef): string
   /** Credentials for one git command against `repo`, or null when none are needed. */
   credentials(repo: RepoRef, purpose: { executionId?: string }): Promise<GitCredentials>
+  /** Revokes whatever `credentials` minted for an execution (called by its cleanup step). */
+  releaseCredentials?(purpose: { executionId: string }): Promise<void>
   /** Creates the repository if this forge manages it (the local forge makes an empty bare repo). */
   ensureRepository(repo: RepoRef): Promise<void>
   findOpenPullRequest(repo: RepoRef, head: string): Promise<PullRequestRef | null>

@@ -4,6 +4,7 @@ import { routePath } from 'hono/route'
 import { AppError } from '../domain/errors.ts'
 import type { AppDeps } from './deps.ts'
 import { errorResponse } from './errors.ts'
+import { mountExecutionLog } from './execution-log.ts'
 import { mountRoutes } from './mount-routes.ts'
 import { buildOpenApi } from './openapi.ts'
 import type { AnyRoute } from './route.ts'
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps) {
   })
 
   mountSse(app, deps)
+  mountExecutionLog(app, deps)
   mountRoutes(app, apiRoutes, deps)
 
   app.notFound((c) =>

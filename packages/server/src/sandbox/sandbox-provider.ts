@@ -21,6 +21,11 @@ export type SandboxCreateOpts = {
    * copy-on-write lower layer when it can, else copies it). Remote providers ignore it.
    */
   workspaceTemplate?: string
+  /**
+   * Host paths every command sees read-only at the same path (the repository mirror, so the
+   * workspace's `objects/info/alternates` resolves). Remote providers ignore it.
+   */
+  extraReadOnlyBinds?: string[]
 }
 
 export type CommandRunOpts = {
@@ -34,6 +39,11 @@ export type CommandRunOpts = {
   /** Bytes kept of stdout and of stderr each; output beyond is dropped and `truncated` set. */
   maxOutputBytes?: number
   stdin?: string
+  /**
+   * Network for this one command, overriding the sandbox's setting (git fetch and push need the
+   * forge even when the agent runs offline). Providers whose network is per sandbox ignore it.
+   */
+  network?: boolean
 }
 
 export type CommandResult = {

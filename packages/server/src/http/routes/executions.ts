@@ -1,15 +1,53 @@
-import { Execution, ExecutionStep, ExecutionWithSteps, Id, ListQuery, page } from '@agent-squad/contract'
+import {
+  Execution,
+  ExecutionStep,
+  ExecutionWithSteps,
+  Id,
+  ListQuery,
+  page,
+  StartExecutionBody,
+} from '@agent-squad/contract'
 import { z } from 'zod'
+import { cancelExecution } from '../../executions/cancel-execution.ts'
 import { getExecution } from '../../executions/get-execution.ts'
 import { listExecutionSteps } from '../../executions/list-execution-steps.ts'
 import { listTaskExecutions } from '../../executions/list-task-executions.ts'
+import { startExecution } from '../../executions/start-execution.ts'
 import { defineRoute } from '../route.ts'
 
 const IdParams = z.object({ id: Id })
 const tag = 'executions'
 
-// Read side only: starting and cancelling executions arrive with the pipeline.
 export const executionRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/tasks/:id/executions',
+    tag,
+    summary: 'Start the task: queue a new execution',
+    description:
+      'Answers 202 at once; the execution waits in the queue (see `queue_position`) until a worker runs it. ' +
+      '409 when the task already has one queued or running.',
+    params: IdParams,
+    body: StartExecutionBody,
+    bodyOptional: true,
+    status: 202,
+    response: Execution,
+    handler: ({ deps, user, params, body }) =>
+      startExecution({ db: deps.database.db, user, taskId: params.id, input: body }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/executions/:id/cancel',
+    tag,
+    summary: 'Cancel an execution',
+    description:
+      'A queued execution is cancelled at once; a running one stops its processes, saves unpushed work as a ' +
+      'patch and cleans up (watch `execution.updated`). Cancelling a finished execution changes nothing.',
+    params: IdParams,
+    status: 202,
+    response: Execution,
+    handler: ({ deps, user, params }) => cancelExecution({ db: deps.database.db, user, executionId: params.id }),
+  }),
   defineRoute({
     method: 'get',
     path: '/tasks/:id/executions',

@@ -1,0 +1,52 @@
+import type { SquadConfig, StepName } from '@agent-squad/contract'
+import type { Forge, RepoRef } from '../../forge/forge.ts'
+import type { Sandbox } from '../../sandbox/sandbox-provider.ts'
+import type { Redactor } from '../../secrets/redactor.ts'
+import type { TaskRow } from '../../tasks/find-owned-task.ts'
+import type { ExecutionRow } from '../find-owned-execution.ts'
+import type { ExecutionStore } from './execution-store.ts'
+import type { LogWriter } from './log-writer.ts'
+import type { AgentRow, PipelineDeps } from './pipeline-deps.ts'
+
+export type StepResult = Record<string, unknown>
+
+/** Everything one run of one execution works with; steps read and extend it. */
+export type ExecutionContext = {
+  deps: PipelineDeps
+  execution: ExecutionRow
+  task: TaskRow
+  repo: RepoRef
+  forge: Forge
+  agent: AgentRow | null
+  squadConfig: SquadConfig
+  store: ExecutionStore
+  log: LogWriter
+  /** The server's redactor plus this execution's own secrets (its forge token). */
+  redactor: Redactor
+  signal: AbortSignal
+  /** Results of finished steps, loaded from the database on resume. */
+  results: Partial<Record<StepName, StepResult>>
+  sandbox: Sandbox | null
+  /** Whether the agent's commands may reach the network (git's own fetch and push always may). */
+  network: boolean
+}
+
+export type StepOutcome = {
+  result: StepResult
+  /** Ends the run early with this status (the commit step found nothing to commit). */
+  stop?: 'no_changes'
+}
+
+export type Step = (ctx: ExecutionContext) => Promise<StepOutcome>
+
+/** A string field of a step's stored result (results are JSON, so read them defensively). */
+export function resultString(ctx: ExecutionContext, step: StepName, key: string): string | null {
+  const value = ctx.results[step]?.[key]
+  return typeof value === 'string' ? value : null
+}
+
+/** The sandbox, which every step after provisioning needs. */
+export function requireSandbox(ctx: ExecutionContext): Sandbox {
+  if (!ctx.sandbox) throw new Error('the sandbox is not available')
+  return ctx.sandbox
+}

@@ -1,0 +1,64 @@
+import type { SquadConfig, StepName } from '@agent-squad/contract'
+import { eq } from 'drizzle-orm'
+import { repositories, squadMembers, squads, tasks } from '../../db/schema.ts'
+import type { RepoRef } from '../../forge/forge.ts'
+import type { ExecutionRow } from '../find-owned-execution.ts'
+import type { ExecutionContext, StepResult } from './execution-context.ts'
+import { createExecutionStore } from './execution-store.ts'
+import { createLogWriter } from './log-writer.ts'
+import type { PipelineDeps } from './pipeline-deps.ts'
+
+/** Reads what a run needs (task, repository, agent, squad settings, finished steps) into a context. */
+export async function loadContext(deps: PipelineDeps, execution: ExecutionRow, signal: AbortSignal) {
+  const db = deps.db
+  const [task] = await db.select().from(tasks).where(eq(tasks.id, execution.taskId))
+  if (!task) throw new Error(`task ${execution.taskId} of execution ${execution.id} is gone`)
+  const [squad] = await db.select().from(squads).where(eq(squads.id, execution.squadId))
+  if (!task.repositoryId) throw new Error('the task has no repository')
+  const [repoRow] = await db.select().from(repositories).where(eq(repositories.id, task.repositoryId))
+  if (!repoRow) throw new Error('the task repository is gone')
+  const [agent] = execution.agentId
+    ? await db.select().from(squadMembers).where(eq(squadMembers.id, execution.agentId))
+    : []
+  const repo: RepoRef = {
+    id: repoRow.id,
+    squadId: repoRow.squadId,
+    name: repoRow.name,
+    kind: repoRow.kind as RepoRef['kind'],
+    url: repoRow.url,
+    defaultBranch: repoRow.defaultBranch,
+  }
+  const squadConfig = (squad?.config ?? {}) as SquadConfig
+  const ids = { executionId: execution.id, squadId: execution.squadId, taskId: execution.taskId }
+  const store = createExecutionStore(db, ids)
+  const redactor = deps.redactor.child()
+  const log = createLogWriter({
+    db,
+    scope: ids,
+    redactor,
+    onError: (error) =>
+      deps.logger.error({ err: error, execution: execution.id }, 'writing log events failed'),
+  })
+  const results: Partial<Record<StepName, StepResult>> = {}
+  const steps = await store.steps()
+  for (const step of steps)
+    if (step.status === 'succeeded' && step.result) results[step.name as StepName] = step.result
+  const networkSetting = execution.options.network ?? squadConfig.network
+  const context: ExecutionContext = {
+    deps,
+    execution,
+    task,
+    repo,
+    forge: deps.forgeFor(repo),
+    agent: agent ?? null,
+    squadConfig,
+    store,
+    log,
+    redactor,
+    signal,
+    results,
+    sandbox: null,
+    network: networkSetting ? networkSetting === 'enabled' : deps.defaults.network,
+  }
+  return { context, steps }
+}

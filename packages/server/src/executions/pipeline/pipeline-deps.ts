@@ -1,0 +1,36 @@
+import type { Logger } from 'pino'
+import type { AgentRuntime } from '../../agents/runtime/agent-runtime.ts'
+import type { Db } from '../../db/database.ts'
+import type { squadMembers } from '../../db/schema.ts'
+import type { Forge, RepoRef } from '../../forge/forge.ts'
+import type { SandboxProvider } from '../../sandbox/sandbox-provider.ts'
+import type { Redactor } from '../../secrets/redactor.ts'
+
+export type AgentRow = typeof squadMembers.$inferSelect
+
+/** What the pipeline needs from the outside world; built once in the composition root. */
+export type PipelineDeps = {
+  db: Db
+  logger: Logger
+  sandboxes: SandboxProvider
+  forgeFor(repo: RepoRef): Forge
+  /** The runtime for an agent; `null` means the task's script with no agent assigned. */
+  agentFor(agent: AgentRow | null): AgentRuntime
+  /** Knows every secret the server holds; each execution adds its own on a child. */
+  redactor: Redactor
+  /** Where repository mirrors and base checkouts live (see git/workspace-cache.ts). */
+  cacheRoot: string
+  /** Where unpushed work is saved before a sandbox is destroyed. */
+  patchesDir: string
+  /** Owner of the shared base checkouts, so the sandbox user can change files after copy-up. */
+  workspaceOwner?: { uid: number; gid: number }
+  limits: {
+    agentTimeoutMs: number
+    gitTimeoutMs: number
+    sandboxTimeoutMs: number
+    keepFailedSandboxMs: number
+    gitAttempts: number
+    gitBaseDelayMs: number
+  }
+  defaults: { network: boolean; reviewers: string[] }
+}

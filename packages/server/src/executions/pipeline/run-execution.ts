@@ -1,0 +1,125 @@
+import { type StepName, stepNames } from '@agent-squad/contract'
+import { appendEvents } from '../../events/append-event.ts'
+import { moveTaskToColumn } from '../../tasks/move-task-to-column.ts'
+import type { ExecutionRow } from '../find-owned-execution.ts'
+import type { RunExecution } from '../queue/worker.ts'
+import type { ExecutionContext, Step } from './execution-context.ts'
+import { loadContext } from './load-context.ts'
+import type { PipelineDeps } from './pipeline-deps.ts'
+import { agent } from './steps/agent.ts'
+import { branch } from './steps/branch.ts'
+import { cleanup, type Outcome } from './steps/cleanup.ts'
+import { clone } from './steps/clone.ts'
+import { commit } from './steps/commit.ts'
+import { provision } from './steps/provision.ts'
+import { pullRequest } from './steps/pull-request.ts'
+import { push } from './steps/push.ts'
+
+const mainSteps: [StepName, Step][] = [
+  ['provision', provision],
+  ['clone', clone],
+  ['branch', branch],
+  ['agent', agent],
+  ['commit', commit],
+  ['push', push],
+  ['pull_request', pullRequest],
+]
+/** Steps whose work lives in the sandbox: if the sandbox is lost they must run again. */
+const builtInSandbox: StepName[] = ['provision', 'clone', 'branch', 'agent', 'commit']
+const finished = new Set(['succeeded', 'skipped'])
+const columnAfter: Record<Outcome, 'in_review' | 'done' | 'failed' | 'cancelled'> = {
+  succeeded: 'in_review',
+  no_changes: 'done',
+  failed: 'failed',
+  cancelled: 'cancelled',
+}
+
+class Interrupted extends Error {}
+
+/**
+ * On resume, re-attaches to the sandbox that earlier steps built; if it is gone, the steps that
+ * built it run again (the agent's work is redone rather than lost silently).
+ */
+async function reattach(ctx: ExecutionContext, status: Map<StepName, string>) {
+  const sandboxId = ctx.results.provision?.sandbox_id
+  if (ctx.sandbox || typeof sandboxId !== 'string') return
+  ctx.sandbox = await ctx.deps.sandboxes.connect(sandboxId).catch(() => null)
+  if (ctx.sandbox) {
+    ctx.log.write('system', `Resumed: re-attached to sandbox ${sandboxId}\n`)
+    return
+  }
+  const pushed = status.get('push') === 'succeeded'
+  if (pushed) return
+  ctx.log.write('system', 'Resumed: the sandbox is gone, so its steps run again\n')
+  await ctx.store.resetSteps(builtInSandbox)
+  for (const name of builtInSandbox) {
+    status.set(name, 'pending')
+    delete ctx.results[name]
+  }
+}
+
+/**
+ * Runs an execution's steps in order, skipping those that already finished (a resumed run), then
+ * always the cleanup step. A stop for shutdown or a lost lease leaves the execution as it is, to be
+ * resumed; a cancel or a failure ends it.
+ */
+export function createExecutionRunner(deps: PipelineDeps): RunExecution {
+  return async (row: ExecutionRow, signal: AbortSignal) => {
+    const { context: ctx, steps } = await loadContext(deps, row, signal)
+    const status = new Map(steps.map((s) => [s.name as StepName, s.status]))
+    let outcome: Outcome = 'succeeded'
+    let error: string | null = null
+    try {
+      ctx.log.write('system', `Execution ${row.id} (attempt ${row.attempt}) on ${row.gitBranch}\n`)
+      await reattach(ctx, status)
+      for (const [name, run] of mainSteps) {
+        if (finished.has(status.get(name) ?? '')) continue
+        if (signal.aborted) throw new Interrupted(String(signal.reason))
+        ctx.log.setStep(name)
+        await ctx.store.updateStep(name, { status: 'running' })
+        try {
+          const out = await run(ctx)
+          ctx.results[name] = out.result
+          await ctx.store.updateStep(name, { status: 'succeeded', result: out.result })
+          if (out.stop) {
+            outcome = out.stop
+            const rest = mainSteps.slice(mainSteps.findIndex(([n]) => n === name) + 1)
+            for (const [skipped] of rest) await ctx.store.updateStep(skipped, { status: 'skipped' })
+            break
+          }
+        } catch (stepError) {
+          if (signal.aborted && signal.reason !== 'cancelled') throw new Interrupted(String(signal.reason))
+          const message = ctx.redactor.redactError(stepError)
+          await ctx.store.updateStep(name, { status: 'failed', error: message })
+          throw Object.assign(new Error(message), { stepFailed: true })
+        }
+      }
+    } catch (failure) {
+      if (failure instanceof Interrupted && signal.reason !== 'cancelled') {
+        // Shutdown or lost lease: leave everything in place for the next claim to resume.
+        ctx.log.write('system', `Paused (${failure.message}); it resumes where it stopped.\n`)
+        await ctx.log.close()
+        return
+      }
+      outcome = signal.aborted && signal.reason === 'cancelled' ? 'cancelled' : 'failed'
+      error = outcome === 'cancelled' ? 'Cancelled' : ctx.redactor.redactError(failure)
+    }
+
+    ctx.log.setStep('cleanup')
+    await ctx.store.updateStep('cleanup', { status: 'running' })
+    try {
+      const result = await cleanup(ctx, outcome)
+      await ctx.store.updateStep('cleanup', { status: 'succeeded', result })
+    } catch (cleanupError) {
+      await ctx.store.updateStep('cleanup', {
+        status: 'failed',
+        error: ctx.redactor.redactError(cleanupError),
+      })
+    }
+    ctx.log.write('system', `Finished: ${outcome}${error ? ` — ${error}` : ''}\n`)
+    await ctx.log.close()
+    await ctx.store.finish(outcome, error, async (tx) => {
+      await appendEvents(tx, await moveTaskToColumn(tx, row.taskId, columnAfter[outcome]))
+    })
+  }
+}

@@ -1,0 +1,114 @@
+import type { GitProgress } from '@agent-squad/contract'
+import { AppError } from '../../domain/errors.ts'
+import type { GitCredentials } from '../../forge/forge.ts'
+import { classifyGitError } from '../../git/classify-git-error.ts'
+import { gitCredentialEnv } from '../../git/credentials.ts'
+import { withRetry } from '../../git/retry.ts'
+import { parseGitProgress } from '../../git/run-git.ts'
+import { shellCommand } from '../../git/shell-quote.ts'
+import { CommandExitError, type CommandResult } from '../../sandbox/sandbox-provider.ts'
+import { type ExecutionContext, requireSandbox } from './execution-context.ts'
+
+export type SandboxGitOptions = {
+  /** Reaches the forge: runs with network on, credentials in its environment, retried when transient. */
+  remote?: { credentials: GitCredentials; operation: GitProgress['operation'] }
+  env?: Record<string, string>
+  stdin?: string
+  /** Resolve with the result instead of throwing on a non-zero exit. */
+  allowFailure?: boolean
+  quiet?: boolean
+}
+
+/** Raised for a git failure, with what it means and what to do; `retryable` follows its class. */
+export class GitFailureError extends AppError {
+  readonly failure: ReturnType<typeof classifyGitError>
+  constructor(message: string, failure: ReturnType<typeof classifyGitError>, cause: unknown) {
+    super(failure.kind === 'diverged' ? 'conflict' : 'bad_request', message, {
+      cause,
+      retryable: failure.kind === 'transient',
+    })
+    this.failure = failure
+  }
+}
+
+/**
+ * Runs one git command inside the sandbox's workspace. Output goes to the execution's log (through
+ * the redactor); progress lines become `git.progress` events; remote commands get credentials in
+ * their own environment only and are retried with backoff when the failure is transient.
+ */
+export async function sandboxGit(ctx: ExecutionContext, args: string[], options: SandboxGitOptions = {}) {
+  const sandbox = requireSandbox(ctx)
+  const command = shellCommand(['git', ...args])
+  let lastProgress = 0
+  const onProgress = (text: string) => {
+    if (!options.remote) return
+    const parsed = parseGitProgress(text)
+    const now = Date.now()
+    if (!parsed || now - lastProgress < 250) return
+    lastProgress = now
+    void ctx.store
+      .gitProgress({
+        operation: options.remote.operation,
+        phase: 'progress',
+        percent: parsed.percent,
+        message: parsed.stage,
+      })
+      .catch(() => {})
+  }
+  const once = async (): Promise<CommandResult> => {
+    if (!options.quiet) ctx.log.write('system', `$ ${command}\n`)
+    try {
+      return await sandbox.commands.run(command, {
+        cwd: sandbox.workdir,
+        timeoutMs: ctx.deps.limits.gitTimeoutMs,
+        envs: { ...(options.remote ? gitCredentialEnv(options.remote.credentials) : {}), ...options.env },
+        ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+        ...(options.remote ? { network: true } : {}),
+        onStdout: (d) => {
+          if (!options.quiet) ctx.log.write('stdout', d)
+        },
+        onStderr: (d) => {
+          if (!options.quiet) ctx.log.write('stderr', d)
+          onProgress(d)
+        },
+      })
+    } catch (error) {
+      if (!(error instanceof CommandExitError)) throw error
+      if (options.allowFailure) return error.result
+      const failure = classifyGitError(`${error.stderr}\n${error.stdout}`)
+      const detail = ctx.redactor.redact(error.stderr.trim().split('\n').slice(-4).join('\n'))
+      throw new GitFailureError(
+        `git ${args[0]} failed: ${failure.reason}. ${failure.hint}\n${detail}`,
+        failure,
+        error,
+      )
+    }
+  }
+  if (!options.remote) return once()
+  const operation = options.remote.operation
+  return withRetry(once, {
+    attempts: ctx.deps.limits.gitAttempts,
+    baseDelayMs: ctx.deps.limits.gitBaseDelayMs,
+    signal: ctx.signal,
+    shouldRetry: (error) => error instanceof GitFailureError && error.failure.kind === 'transient',
+    onRetry: ({ attempt, delayMs, error }) => {
+      const reason = error instanceof GitFailureError ? error.failure.reason : 'error'
+      ctx.log.write(
+        'system',
+        `git ${args[0]}: ${reason}; retrying in ${delayMs} ms (attempt ${attempt + 1})\n`,
+      )
+      void ctx.store
+        .gitProgress({
+          operation,
+          phase: 'retrying',
+          percent: null,
+          message: `${reason}; retry ${attempt + 1}`,
+        })
+        .catch(() => {})
+    },
+  })
+}
+
+/** stdout of a git command, trimmed. */
+export const gitOutput = async (ctx: ExecutionContext, args: string[]) =>
+  (await sandboxGit(ctx, args, { quiet: true })).stdout.trim()

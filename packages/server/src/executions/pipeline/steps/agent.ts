@@ -1,0 +1,55 @@
+import { requireSandbox, resultString, type Step } from '../execution-context.ts'
+import { sandboxGit } from '../sandbox-git.ts'
+
+/**
+ * Lets the agent work in the workspace. The workspace is first reset to the branch's start, so a
+ * run resumed after a crash starts from the same state as the first one.
+ */
+export const agent: Step = async (ctx) => {
+  const sandbox = requireSandbox(ctx)
+  const start = resultString(ctx, 'branch', 'start_commit')
+  if (start) {
+    await sandboxGit(ctx, ['reset', '--quiet', '--hard', start], { quiet: true })
+    await sandboxGit(ctx, ['clean', '-fdq'], { quiet: true })
+  }
+  const runtime = ctx.deps.agentFor(ctx.agent)
+  const started = performance.now()
+  const outcome = await runtime.run({
+    sandbox,
+    workdir: sandbox.workdir,
+    task: {
+      id: ctx.task.id,
+      number: ctx.task.number,
+      title: ctx.task.title,
+      description: ctx.task.description,
+      labels: ctx.task.labels,
+      script: ctx.task.script,
+    },
+    agent: {
+      id: ctx.agent?.id ?? null,
+      name: ctx.agent?.name ?? 'script',
+      role: ctx.agent?.role ?? 'script',
+      llmProvider: ctx.agent?.llmProvider ?? 'script',
+      llmModel: ctx.agent?.llmModel ?? '',
+      systemPrompt: ctx.agent?.systemPrompt ?? '',
+      config: ctx.agent?.config ?? {},
+    },
+    log: {
+      stdout: (text) => ctx.log.write('stdout', text),
+      stderr: (text) => ctx.log.write('stderr', text),
+      system: (text) => ctx.log.write('system', text),
+    },
+    signal: ctx.signal,
+    timeoutMs: ctx.deps.limits.agentTimeoutMs,
+  })
+  return {
+    result: {
+      kind: runtime.kind,
+      summary: ctx.redactor.redact(outcome.summary),
+      commit_type: outcome.commitType ?? null,
+      commit_scope: outcome.commitScope ?? null,
+      commit_subject: outcome.commitSubject ?? null,
+      agent_ms: Math.round(performance.now() - started),
+    },
+  }
+}

@@ -1,0 +1,29 @@
+import { AppError } from '../../../domain/errors.ts'
+import { type ExecutionContext, requireSandbox, resultString, type Step } from '../execution-context.ts'
+import { gitOutput, sandboxGit } from '../sandbox-git.ts'
+
+/**
+ * Makes the workspace a clone at the base commit. A sandbox made from the cached checkout already
+ * is one (this only checks it); a provider that cannot mount the cache (a remote sandbox) clones
+ * here, with the credentials in that one command's environment.
+ */
+export const clone: Step = async (ctx: ExecutionContext) => {
+  const sandbox = requireSandbox(ctx)
+  const base = resultString(ctx, 'provision', 'base_commit')
+  if (!base) throw new Error('provision did not record the base commit')
+  const hasRepo = await sandbox.files.exists('.git')
+  if (!hasRepo) {
+    const credentials = await ctx.forge.credentials(ctx.repo, { executionId: ctx.execution.id })
+    await sandboxGit(ctx, ['clone', '--progress', '--no-checkout', '--', ctx.forge.cloneUrl(ctx.repo), '.'], {
+      remote: { credentials, operation: 'clone' },
+    })
+    await sandboxGit(ctx, ['checkout', '--quiet', '-B', ctx.repo.defaultBranch, base])
+  }
+  const head = await gitOutput(ctx, ['rev-parse', 'HEAD'])
+  if (head !== base)
+    throw new AppError(
+      'internal',
+      `The workspace is at ${head.slice(0, 12)}, not at the base commit ${base.slice(0, 12)}`,
+    )
+  return { result: { workdir: sandbox.workdir, base_commit: base, cloned_in_sandbox: !hasRepo } }
+}

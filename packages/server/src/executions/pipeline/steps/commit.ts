@@ -1,0 +1,97 @@
+import type { Commit } from '@agent-squad/contract'
+import {
+  type CommitType,
+  commitScopeFor,
+  commitTypeFor,
+  commitTypes,
+  formatCommitMessage,
+} from '../../../git/conventional-commit.ts'
+import { type ExecutionContext, resultString, type Step } from '../execution-context.ts'
+import { gitOutput, sandboxGit } from '../sandbox-git.ts'
+
+/** The agent's git identity: its name, and an address that says which squad member made the commit. */
+export function agentIdentity(ctx: ExecutionContext): Record<string, string> {
+  const name = ctx.agent?.name ?? 'Agent Squad script'
+  const slug =
+    (ctx.agent?.name ?? 'script')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'agent'
+  const email = `${slug}+${(ctx.agent?.id ?? 'script').slice(0, 8)}@agents.agent-squad.invalid`
+  return {
+    GIT_AUTHOR_NAME: name,
+    GIT_AUTHOR_EMAIL: email,
+    GIT_COMMITTER_NAME: name,
+    GIT_COMMITTER_EMAIL: email,
+  }
+}
+
+/** `git log` of `range` as commit-history entries. */
+export async function commitsIn(ctx: ExecutionContext, range: string): Promise<Commit[]> {
+  const out = await gitOutput(ctx, ['log', '--reverse', '--format=%H%x1f%an%x1f%cI%x1f%B%x1e', range])
+  return out
+    .split('\x1e')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [sha = '', author = '', date = '', message = ''] = entry.split('\x1f')
+      return { sha, author, committed_at: date, message: message.trim() }
+    })
+}
+
+/**
+ * Commits everything the agent changed as one Conventional Commit (type from the task's labels or
+ * the agent, `Refs: task-{n}` footer). Nothing changed → the run ends as `no_changes`, with no PR.
+ * Re-running after a crash finds the commit it already made instead of making another.
+ */
+export const commit: Step = async (ctx) => {
+  const start = resultString(ctx, 'branch', 'start_commit')
+  const base = resultString(ctx, 'provision', 'base_commit')
+  if (!start || !base) throw new Error('branch step results are missing')
+  await sandboxGit(ctx, ['add', '--all'], { quiet: true })
+  const staged = await gitOutput(ctx, ['diff', '--cached', '--name-status'])
+  const head = await gitOutput(ctx, ['rev-parse', 'HEAD'])
+  if (!staged) {
+    if (head === start) return { result: { no_changes: true, files: [] }, stop: 'no_changes' }
+    // A previous life of this step already committed: keep that commit.
+    const history = await commitsIn(ctx, `${base}..HEAD`)
+    await ctx.store.updateExecution({ commitHistory: history })
+    return { result: { sha: head, files: [], resumed: true } }
+  }
+  const agentResult = ctx.results.agent ?? {}
+  const labelsType = commitTypeFor(
+    ctx.task,
+    ctx.agent && ctx.agent.llmProvider !== 'script' ? 'model' : 'script',
+  )
+  const agentType = agentResult.commit_type
+  const type: CommitType = commitTypes.includes(agentType as CommitType)
+    ? (agentType as CommitType)
+    : labelsType
+  const scope =
+    (typeof agentResult.commit_scope === 'string' && agentResult.commit_scope) || commitScopeFor(ctx.task)
+  const subject =
+    (typeof agentResult.commit_subject === 'string' && agentResult.commit_subject) || ctx.task.title
+  const summary = typeof agentResult.summary === 'string' ? agentResult.summary : ''
+  const message = formatCommitMessage({ type, scope, subject, body: summary, taskNumber: ctx.task.number })
+  await ctx.store.gitProgress({
+    operation: 'commit',
+    phase: 'started',
+    percent: null,
+    message: message.split('\n')[0] ?? '',
+  })
+  await sandboxGit(ctx, ['commit', '--quiet', '--file=-'], { stdin: message, env: agentIdentity(ctx) })
+  const sha = await gitOutput(ctx, ['rev-parse', 'HEAD'])
+  const history = await commitsIn(ctx, `${base}..HEAD`)
+  await ctx.store.updateExecution({ commitHistory: history })
+  await ctx.store.gitProgress({
+    operation: 'commit',
+    phase: 'finished',
+    percent: 100,
+    message: `${sha.slice(0, 8)} ${message.split('\n')[0]}`,
+  })
+  const files = staged.split('\n').map((line) => {
+    const [status = '', ...path] = line.split('\t')
+    return { status, path: path.join(' → ') }
+  })
+  return { result: { sha, message, files } }
+}

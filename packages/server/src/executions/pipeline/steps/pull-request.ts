@@ -1,0 +1,55 @@
+import { eq } from 'drizzle-orm'
+import { taskExecutions } from '../../../db/schema.ts'
+import { appendEvents } from '../../../events/append-event.ts'
+import { moveTaskToColumn } from '../../../tasks/move-task-to-column.ts'
+import type { Step } from '../execution-context.ts'
+import { pullRequestBody } from '../pull-request-body.ts'
+
+/**
+ * Opens the pull request, or updates the open one for this branch (forges make this idempotent),
+ * then moves the task to "in review".
+ */
+export const pullRequest: Step = async (ctx) => {
+  const branchName = ctx.execution.gitBranch
+  if (!branchName) throw new Error('execution has no branch')
+  const [row] = await ctx.deps.db.select().from(taskExecutions).where(eq(taskExecutions.id, ctx.execution.id))
+  const commits = row?.commitHistory ?? []
+  const header = commits[commits.length - 1]?.message.split('\n')[0] ?? ctx.task.title
+  const summary = typeof ctx.results.agent?.summary === 'string' ? ctx.results.agent.summary : ''
+  await ctx.store.gitProgress({
+    operation: 'pull_request',
+    phase: 'started',
+    percent: null,
+    message: 'opening pull request',
+  })
+  const pr = await ctx.forge.createPullRequest({
+    repo: ctx.repo,
+    head: branchName,
+    base: ctx.repo.defaultBranch,
+    title: header,
+    body: pullRequestBody({
+      task: ctx.task,
+      taskUrl: `/squads/${ctx.task.squadId}/tasks/${ctx.task.id}`,
+      summary,
+      commits,
+      agentName: ctx.agent?.name ?? 'the script runner',
+      branch: branchName,
+      base: ctx.repo.defaultBranch,
+      rebased: ctx.results.push?.rebased === true,
+    }),
+    labels: ctx.task.labels,
+    reviewers: ctx.squadConfig.reviewers ?? ctx.deps.defaults.reviewers,
+    taskId: ctx.task.id,
+    executionId: ctx.execution.id,
+  })
+  await ctx.store.updateExecution({ pullRequestUrl: pr.url }, async (tx) => {
+    await appendEvents(tx, await moveTaskToColumn(tx, ctx.task.id, 'in_review'))
+  })
+  await ctx.store.gitProgress({
+    operation: 'pull_request',
+    phase: 'finished',
+    percent: 100,
+    message: `${pr.created ? 'opened' : 'updated'} #${pr.number}`,
+  })
+  return { result: { number: pr.number, url: pr.url, created: pr.created } }
+}

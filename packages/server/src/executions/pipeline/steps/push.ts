@@ -1,0 +1,117 @@
+import { AppError } from '../../../domain/errors.ts'
+import { type ExecutionContext, resultString, type Step } from '../execution-context.ts'
+import { gitOutput, sandboxGit } from '../sandbox-git.ts'
+import { agentIdentity, commitsIn } from './commit.ts'
+
+/** Brings the branch onto the base branch's current head; a conflict fails clearly instead of pushing. */
+async function rebaseIfBaseMoved(
+  ctx: ExecutionContext,
+  credentials: Awaited<ReturnType<typeof ctx.forge.credentials>>,
+) {
+  const baseBranch = ctx.repo.defaultBranch
+  await sandboxGit(
+    ctx,
+    ['fetch', '--progress', 'origin', `+refs/heads/${baseBranch}:refs/remotes/origin/${baseBranch}`],
+    {
+      remote: { credentials, operation: 'rebase' },
+    },
+  )
+  const remoteBase = await gitOutput(ctx, ['rev-parse', `refs/remotes/origin/${baseBranch}`])
+  const isAncestor = await sandboxGit(ctx, ['merge-base', '--is-ancestor', remoteBase, 'HEAD'], {
+    allowFailure: true,
+    quiet: true,
+  })
+  if (isAncestor.exitCode === 0) return { rebased: false, base: remoteBase }
+  await ctx.store.gitProgress({
+    operation: 'rebase',
+    phase: 'started',
+    percent: null,
+    message: `${baseBranch} moved; rebasing`,
+  })
+  const rebase = await sandboxGit(ctx, ['rebase', '--quiet', remoteBase], {
+    allowFailure: true,
+    env: agentIdentity(ctx),
+  })
+  if (rebase.exitCode !== 0) {
+    const conflicts = (await gitOutput(ctx, ['diff', '--name-only', '--diff-filter=U']))
+      .split('\n')
+      .filter(Boolean)
+    await sandboxGit(ctx, ['rebase', '--abort'], { allowFailure: true, quiet: true })
+    await ctx.store.gitProgress({ operation: 'rebase', phase: 'failed', percent: null, message: 'conflict' })
+    throw new AppError(
+      'conflict',
+      `${baseBranch} moved while the task ran, and its changes conflict with this task's in ${conflicts.join(', ') || 'some files'}. ` +
+        'Nothing was pushed. Start the task again to redo it on the new base, or resolve the conflict by hand.',
+      { details: { conflicts } },
+    )
+  }
+  await ctx.store.updateExecution({ commitHistory: await commitsIn(ctx, `${remoteBase}..HEAD`) })
+  await ctx.store.gitProgress({
+    operation: 'rebase',
+    phase: 'finished',
+    percent: 100,
+    message: `rebased onto ${remoteBase.slice(0, 8)}`,
+  })
+  return { rebased: true, base: remoteBase }
+}
+
+/**
+ * Pushes `task-{n}`. Never forces over commits that are not this pipeline's: an existing remote
+ * branch must be an ancestor of ours, or exactly what this execution pushed before a rebase (then
+ * `--force-with-lease` pins that exact commit). Already pushed → nothing to do (crash-safe).
+ */
+export const push: Step = async (ctx) => {
+  const branchName = ctx.execution.gitBranch
+  if (!branchName) throw new Error('execution has no branch')
+  const credentials = await ctx.forge.credentials(ctx.repo, { executionId: ctx.execution.id })
+  const { rebased, base } = await rebaseIfBaseMoved(ctx, credentials)
+  const head = await gitOutput(ctx, ['rev-parse', 'HEAD'])
+
+  const listed = await sandboxGit(ctx, ['ls-remote', '--heads', 'origin', `refs/heads/${branchName}`], {
+    remote: { credentials, operation: 'push' },
+    quiet: true,
+  })
+  const remoteSha = listed.stdout.trim().split(/\s+/)[0] || null
+  if (remoteSha === head) return { result: { pushed_sha: head, rebased, base, already_pushed: true } }
+
+  const args = ['push', '--porcelain', '--progress', 'origin', `HEAD:refs/heads/${branchName}`]
+  if (remoteSha) {
+    await sandboxGit(
+      ctx,
+      ['fetch', 'origin', `+refs/heads/${branchName}:refs/remotes/origin/${branchName}`],
+      {
+        remote: { credentials, operation: 'push' },
+        quiet: true,
+      },
+    )
+    const ours = await sandboxGit(ctx, ['merge-base', '--is-ancestor', remoteSha, head], {
+      allowFailure: true,
+      quiet: true,
+    })
+    // The one remote state we may replace: the commit this execution made, before a rebase rewrote it.
+    const pushedBefore = remoteSha === resultString(ctx, 'commit', 'sha')
+    if (ours.exitCode !== 0) {
+      if (!pushedBefore)
+        throw new AppError(
+          'conflict',
+          `The remote branch ${branchName} has commits this task did not make (${remoteSha.slice(0, 8)}). ` +
+            'Nothing was overwritten: merge or delete that branch, then start the task again.',
+        )
+      args.splice(1, 0, `--force-with-lease=refs/heads/${branchName}:${remoteSha}`)
+    }
+  }
+  await ctx.store.gitProgress({
+    operation: 'push',
+    phase: 'started',
+    percent: 0,
+    message: `pushing ${branchName}`,
+  })
+  await sandboxGit(ctx, args, { remote: { credentials, operation: 'push' } })
+  await ctx.store.gitProgress({
+    operation: 'push',
+    phase: 'finished',
+    percent: 100,
+    message: `pushed ${head.slice(0, 8)}`,
+  })
+  return { result: { pushed_sha: head, rebased, base, already_pushed: false } }
+}

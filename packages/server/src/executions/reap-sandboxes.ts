@@ -1,0 +1,65 @@
+import { and, eq, inArray } from 'drizzle-orm'
+import type { Logger } from 'pino'
+import type { Db } from '../db/database.ts'
+import { sandboxes, taskExecutions } from '../db/schema.ts'
+import { appendEvent } from '../events/append-event.ts'
+import type { SandboxProvider } from '../sandbox/sandbox-provider.ts'
+
+const live = new Set(['queued', 'running'])
+
+/**
+ * Kills every sandbox that no live execution owns: sandboxes of finished executions once their
+ * keep-for-debugging time has passed, and sandboxes whose execution no longer exists. Runs at start
+ * and periodically. A sandbox of a queued or running execution is never touched (it may resume).
+ */
+export async function reapSandboxes(options: {
+  db: Db
+  provider: SandboxProvider
+  logger: Logger
+  now?: Date
+}) {
+  const { db, provider, logger } = options
+  const now = options.now ?? new Date()
+  const found = await provider.list()
+  const ids = found.map((s) => s.metadata.execution_id).filter((id): id is string => Boolean(id))
+  const executions = ids.length
+    ? await db.select().from(taskExecutions).where(inArray(taskExecutions.id, ids))
+    : []
+  const byId = new Map(executions.map((e) => [e.id, e]))
+  const killed: string[] = []
+  for (const info of found) {
+    const executionId = info.metadata.execution_id
+    const execution = executionId ? byId.get(executionId) : undefined
+    if (execution && live.has(execution.status)) continue
+    const [row] = await db
+      .select()
+      .from(sandboxes)
+      .where(and(eq(sandboxes.e2bId, info.sandboxId), eq(sandboxes.provider, provider.name)))
+    if (execution && row?.keepUntil && row.keepUntil > now) continue
+    try {
+      const sandbox = await provider.connect(info.sandboxId)
+      await sandbox.kill()
+      killed.push(info.sandboxId)
+    } catch (error) {
+      logger.warn({ err: error, sandbox: info.sandboxId }, 'could not reap sandbox')
+      continue
+    }
+    if (row)
+      await db.transaction(async (tx) => {
+        await tx
+          .update(sandboxes)
+          .set({ status: 'TERMINATED', updatedAt: now })
+          .where(eq(sandboxes.id, row.id))
+        if (execution)
+          await appendEvent(tx, {
+            type: 'sandbox.updated',
+            squadId: execution.squadId,
+            taskId: execution.taskId,
+            executionId: execution.id,
+            payload: { id: row.id, provider: provider.name, status: 'TERMINATED', message: 'reaped' },
+          })
+      })
+  }
+  if (killed.length) logger.info({ killed }, 'reaped sandboxes no live execution owns')
+  return { killed }
+}
