@@ -8,15 +8,15 @@ const positiveMs = (min: number) => z.coerce.number().int().min(min)
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 
 /**
- * Every setting the server reads, with its environment variable, meaning and default.
- * docs/configuration.md documents the same list; a test keeps the two in step.
+ * Every setting the server reads, by its environment variable name, with its default.
+ * docs/configuration.md documents each one (meaning, default, example); a test keeps the two in step.
  */
 export const ConfigSchema = z.object({
   PORT: port.default(8000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
-    .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// connection URL')
+    .regex(/^postgres(ql)?:\/\//)
     .optional(),
   SQUAD_DATA_DIR: z.string().min(1).default('./.squad/data'),
   SQUAD_AUTH: z.enum(['auto', 'token', 'none']).default('auto'),
@@ -29,7 +29,7 @@ export const ConfigSchema = z.object({
   SQUAD_HEARTBEAT_MS: positiveMs(100).default(15_000),
   SQUAD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SQUAD_LOG_FORMAT: z.enum(['pretty', 'json']).default('pretty'),
-  SQUAD_PUBLIC_URL: z.url().optional(),
+  SQUAD_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   SQUAD_LOCAL_REPO_ROOTS: z
     .string()
     .default('')
@@ -39,10 +39,32 @@ export const ConfigSchema = z.object({
         .map((p) => p.trim())
         .filter(Boolean),
     )
-    .refine((roots) => roots.every((r) => isAbsolute(r)), 'a colon-separated list of absolute paths'),
+    .refine((roots) => roots.every((r) => isAbsolute(r))),
   SQUAD_VALIDATE_RESPONSES: bool.default(false),
+  SQUAD_SANDBOX: z.enum(['local', 'process']).default('local'),
 })
+export type ConfigKey = keyof typeof ConfigSchema.shape
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string }
+
+/**
+ * What each variable accepts, in words: a bad value stops start-up with `NAME="value": expected …`.
+ * The compiler makes sure every key of ConfigSchema has an entry.
+ */
+export const configExpects: Record<ConfigKey, string> = {
+  PORT: 'a port number from 0 to 65535 (0 picks a free port)',
+  HOST: 'an address to bind, such as 127.0.0.1, ::1 or 0.0.0.0',
+  DATABASE_URL: 'a postgres:// or postgresql:// connection URL',
+  SQUAD_DATA_DIR: 'a folder path',
+  SQUAD_AUTH: 'one of auto, token, none',
+  SQUAD_MAX_BODY_BYTES: 'a whole number of bytes from 1024 to 104857600 (100 MiB)',
+  SQUAD_HEARTBEAT_MS: 'a whole number of milliseconds, at least 100',
+  SQUAD_LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
+  SQUAD_LOG_FORMAT: 'one of pretty, json',
+  SQUAD_PUBLIC_URL: 'an absolute http:// or https:// URL',
+  SQUAD_LOCAL_REPO_ROOTS: 'a colon-separated list of absolute paths',
+  SQUAD_VALIDATE_RESPONSES: 'one of true, false, 1, 0',
+  SQUAD_SANDBOX: 'one of local (bubblewrap isolation), process (NO isolation)',
+}
 
 export class ConfigError extends Error {
   readonly problems: string[]
@@ -61,8 +83,21 @@ export function readDotEnv(cwd: string): Record<string, string> {
   return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>
 }
 
+/** True when the server is reachable only from this machine. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+/** Shows a value in an error without leaking a password that a URL may carry. */
+function shown(name: string, value: string | undefined): string {
+  if (value === undefined) return '(unset)'
+  if (name === 'DATABASE_URL') return JSON.stringify(value.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@'))
+  return JSON.stringify(value)
+}
+
 /**
- * Parses the configuration once: explicit overrides, then the environment, then `.env`, then defaults.
+ * Parses the configuration once. Precedence: explicit overrides (CLI flags), then the environment,
+ * then `.env` in `cwd`, then the defaults. An empty environment variable counts as unset.
  * A bad value throws a ConfigError naming each variable and what it expects.
  */
 export function loadConfig(
@@ -77,17 +112,19 @@ export function loadConfig(
   const known = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, merged[k]]))
   const parsed = ConfigSchema.safeParse(known)
   if (!parsed.success) {
+    const names = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '?')))]
     throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? '?')
-        return `${name}=${JSON.stringify(known[name] ?? '')}: expected ${issue.message}`
+      names.map((name) => {
+        const expects = configExpects[name as ConfigKey] ?? 'a valid value'
+        return `${name}=${shown(name, known[name])}: expected ${expects}`
       }),
     )
   }
-  return { ...parsed.data, dataDir: resolve(cwd, parsed.data.SQUAD_DATA_DIR) }
-}
-
-/** True when the server is reachable only from this machine. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  const config = parsed.data
+  // Auth off is only safe when nobody else can reach the port.
+  if (config.SQUAD_AUTH === 'none' && !isLoopback(config.HOST))
+    throw new ConfigError([
+      `SQUAD_AUTH="none": expected auto or token when HOST is not a loopback address (HOST=${JSON.stringify(config.HOST)}); auth can only be off on 127.0.0.1, ::1 or localhost`,
+    ])
+  return { ...config, dataDir: resolve(cwd, config.SQUAD_DATA_DIR) }
 }
