@@ -1,0 +1,34 @@
+import { Command } from 'commander'
+import { version } from '../version.ts'
+import { registerAdminCommands } from './admin-commands.ts'
+import { registerServe } from './serve.ts'
+
+/** The `squad` command tree; main.ts runs it, tests walk it to check every command's --help. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('squad')
+    .description('Agent Squad: a squad of AI coding agents that turns Kanban tasks into pull requests.')
+    .version(version, '-V, --version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+  program.addHelpText(
+    'after',
+    `
+Start here:
+  squad serve                 run the server on the embedded defaults (PGlite, http://127.0.0.1:8000)
+  squad serve --help          every flag, and how flags, environment and .env combine
+
+Docs: README.md, docs/configuration.md (every setting), docs/api.md (REST and SSE).`,
+  )
+  registerServe(program)
+  registerAdminCommands(program)
+  return program
+}
+
+/** Every command path below the root, e.g. [['serve'], ['token', 'create']]. */
+export function commandPaths(command: Command, prefix: string[] = []): string[][] {
+  return command.commands.flatMap((sub) => {
+    const path = [...prefix, sub.name()]
+    return [path, ...commandPaths(sub, path)]
+  })
+}

@@ -1,0 +1,88 @@
+import { type RunningServer, startServer } from '../server.ts'
+import { version } from '../version.ts'
+import { type CliOptions, configFrom, describeDatabase, isNewDataDir } from './config-options.ts'
+import { lockDataDir } from './data-dir-lock.ts'
+
+/** How long a stop may take before the process exits anyway. */
+const STOP_TIMEOUT_MS = 10_000
+
+const authLine = (server: RunningServer) =>
+  server.deps.authMode === 'none'
+    ? 'off: loopback only, every request acts as the local user'
+    : 'token: send "Authorization: Bearer <token>" (create one with `squad token create`)'
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+
+const stageLine = (stage: string, ms: number) => `  ✓ ${stage.padEnd(16)} ${String(ms).padStart(6)} ms\n`
+
+/** `squad serve`: starts the server, prints each stage with its time, then where to reach it. */
+export async function runServe(options: CliOptions) {
+  const config = await configFrom(options)
+  const out = process.stderr
+  // Node start and module loading, up to here.
+  const loadMs = Math.round(process.uptime() * 1000)
+  const onPglite = !config.DATABASE_URL
+  const release = onPglite ? lockDataDir(config.dataDir) : () => {}
+  const fresh = onPglite && isNewDataDir(config)
+  out.write(`Agent Squad ${version} (Node ${process.versions.node}, pid ${process.pid})\n`)
+  out.write(
+    `  database: ${describeDatabase(config)}${fresh ? ' (new: creating it, a few seconds this once)' : ''}\n`,
+  )
+  out.write(stageLine('load code', loadMs))
+  let server: RunningServer
+  try {
+    server = await startServer(config, {
+      onStage: ({ stage, ms }) => out.write(stageLine(stage, ms)),
+    })
+  } catch (error) {
+    release()
+    throw error
+  }
+  out.write(`  started in ${seconds(process.uptime() * 1000)} (since the process began)\n`)
+
+  if (server.bootstrapToken) {
+    out.write(
+      '\n  Admin token (shown this once, never stored in plain text; keep it somewhere safe):\n\n' +
+        `    ${server.bootstrapToken}\n\n` +
+        '  Send it as "Authorization: Bearer <token>". Create more with `squad token create`\n' +
+        '  (server stopped, on PGlite) or POST /api/v1/tokens.\n',
+    )
+  }
+  const url = server.url
+  out.write(
+    `\n  Ready at ${url}\n` +
+      `    API      ${url}/api/v1\n` +
+      `    OpenAPI  ${url}/api/v1/openapi.json\n` +
+      `    Health   ${url}/api/v1/health\n` +
+      `    Metrics  ${url}/metrics\n` +
+      `  Auth:  ${authLine(server)}\n` +
+      `  Data:  ${describeDatabase(config)}\n` +
+      `  Stop:  Ctrl+C, or kill -TERM ${process.pid}\n\n`,
+  )
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) {
+      out.write(`${signal} again: exiting now\n`)
+      process.exit(1)
+    }
+    stopping = true
+    out.write(`\n${signal}: stopping…\n`)
+    const timer = setTimeout(() => {
+      out.write(`✗ did not stop within ${STOP_TIMEOUT_MS / 1000} s; exiting anyway\n`)
+      process.exit(1)
+    }, STOP_TIMEOUT_MS)
+    timer.unref()
+    try {
+      await server.close()
+      release()
+      out.write('✓ stopped\n')
+      process.exit(0)
+    } catch (error) {
+      out.write(`✗ stop failed: ${error instanceof Error ? error.message : String(error)}\n`)
+      process.exit(1)
+    }
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+}
