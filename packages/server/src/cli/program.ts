@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { version } from '../version.ts'
 import { registerAdminCommands } from './admin-commands.ts'
 import { registerServe } from './serve.ts'
+import { registerTaskCommands } from './task-commands.ts'
 
 /** The `squad` command tree; main.ts runs it, tests walk it to check every command's --help. */
 export function buildProgram(): Command {
@@ -17,11 +18,13 @@ export function buildProgram(): Command {
 Start here:
   squad serve                 run the server on the embedded defaults (PGlite, http://127.0.0.1:8000)
   squad serve --help          every flag, and how flags, environment and .env combine
+  squad task run <task-id>    start a task and follow its steps and live log
 
 Docs: README.md, docs/configuration.md (every setting), docs/api.md (REST and SSE).`,
   )
   registerServe(program)
   registerAdminCommands(program)
+  registerTaskCommands(program)
   return program
 }
 

@@ -1,0 +1,69 @@
+import type { Execution, ExecutionWithSteps } from '@agent-squad/contract'
+import type { Command } from 'commander'
+import { createApiClient } from './client/api-client.ts'
+import { watchExecution } from './client/watch-execution.ts'
+
+type ClientFlags = { url?: string; token?: string; detach?: boolean }
+
+const clientOf = (flags: ClientFlags) =>
+  createApiClient({
+    url: flags.url ?? process.env.SQUAD_URL ?? 'http://127.0.0.1:8000',
+    token: flags.token ?? process.env.SQUAD_TOKEN,
+  })
+
+const withClientOptions = (command: Command) =>
+  command
+    .option('--url <url>', 'server URL (SQUAD_URL, default http://127.0.0.1:8000)')
+    .option('--token <token>', 'API token when the server requires one (SQUAD_TOKEN)')
+
+async function follow(flags: ClientFlags, executionId: string) {
+  const final = await watchExecution(clientOf(flags), executionId, {
+    out: process.stdout,
+    err: process.stderr,
+    color: Boolean(process.stderr.isTTY),
+  })
+  process.stderr.write(`\nExecution ${final.id}: ${final.status}\n`)
+  if (final.git_branch) process.stderr.write(`  branch        ${final.git_branch}\n`)
+  for (const commit of final.commit_history)
+    process.stderr.write(`  commit        ${commit.sha.slice(0, 8)} ${commit.message.split('\n')[0]}\n`)
+  if (final.pull_request_url) process.stderr.write(`  pull request  ${final.pull_request_url}\n`)
+  if (final.error) process.stderr.write(`  error         ${final.error}\n`)
+  process.exitCode = final.status === 'succeeded' || final.status === 'no_changes' ? 0 : 1
+}
+
+/** `squad task run` and `squad task watch`: start a task and follow it live from a terminal. */
+export function registerTaskCommands(program: Command) {
+  const task = program.command('task').description('Start tasks and watch their executions from the terminal')
+  withClientOptions(
+    task
+      .command('run <task-id>')
+      .description('Start a task (queue an execution) and follow it until it ends')
+      .option('--agent <agent-id>', "run as this agent instead of the task's assignee")
+      .option('--offline', 'run the agent without network access')
+      .option('-d, --detach', 'print the execution id and return at once'),
+  ).action(async (taskId: string, flags: ClientFlags & { agent?: string; offline?: boolean }) => {
+    const execution = await clientOf(flags).post<Execution>(`/api/v1/tasks/${taskId}/executions`, {
+      ...(flags.agent ? { agent_id: flags.agent } : {}),
+      ...(flags.offline ? { network: 'disabled' } : {}),
+    })
+    if (flags.detach) {
+      process.stdout.write(`${execution.id}\n`)
+      return
+    }
+    process.stderr.write(`Started execution ${execution.id} on ${execution.git_branch}\n`)
+    await follow(flags, execution.id)
+  })
+  withClientOptions(
+    task
+      .command('watch <execution-id>')
+      .description("Follow an execution's steps and live log until it ends (exit code 1 if it failed)"),
+  ).action(async (executionId: string, flags: ClientFlags) => {
+    await follow(flags, executionId)
+  })
+  withClientOptions(
+    task.command('show <execution-id>').description('Print an execution with its steps as JSON'),
+  ).action(async (executionId: string, flags: ClientFlags) => {
+    const execution = await clientOf(flags).get<ExecutionWithSteps>(`/api/v1/executions/${executionId}`)
+    process.stdout.write(`${JSON.stringify(execution, null, 2)}\n`)
+  })
+}
