@@ -42,6 +42,17 @@ export const ConfigSchema = z.object({
     .refine((roots) => roots.every((r) => isAbsolute(r))),
   SQUAD_VALIDATE_RESPONSES: bool.default(false),
   SQUAD_SANDBOX: z.enum(['local', 'process']).default('local'),
+  SQUAD_WORKER: bool.default(true),
+  SQUAD_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  SQUAD_SQUAD_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  SQUAD_AGENT_TIMEOUT_MS: positiveMs(1000).default(30 * 60_000),
+  SQUAD_KEEP_FAILED_SANDBOX_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(30),
+  SQUAD_NETWORK: z.enum(['enabled', 'disabled']).default('enabled'),
 })
 export type ConfigKey = keyof typeof ConfigSchema.shape
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string }
@@ -64,6 +75,12 @@ export const configExpects: Record<ConfigKey, string> = {
   SQUAD_LOCAL_REPO_ROOTS: 'a colon-separated list of absolute paths',
   SQUAD_VALIDATE_RESPONSES: 'one of true, false, 1, 0',
   SQUAD_SANDBOX: 'one of local (bubblewrap isolation), process (NO isolation)',
+  SQUAD_WORKER: 'one of true, false, 1, 0',
+  SQUAD_MAX_CONCURRENCY: 'a whole number of executions from 1 to 256',
+  SQUAD_SQUAD_CONCURRENCY: 'a whole number of executions from 1 to 256',
+  SQUAD_AGENT_TIMEOUT_MS: 'a whole number of milliseconds, at least 1000',
+  SQUAD_KEEP_FAILED_SANDBOX_MINUTES: 'a whole number of minutes from 0 to 10080 (a week)',
+  SQUAD_NETWORK: 'one of enabled, disabled',
 }
 
 export class ConfigError extends Error {
