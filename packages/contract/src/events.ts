@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { Agent } from './agents.ts'
 import { Id, Timestamp } from './common.ts'
 import { Execution, ExecutionStep, GitProgress, SandboxState } from './executions.ts'
+import { PullRequest } from './pull-requests.ts'
 import { Repository } from './repositories.ts'
 import { Squad } from './squads.ts'
 import { Task, TaskStatus } from './tasks.ts'
@@ -63,6 +64,11 @@ export const events = {
     'task',
     z.object({ repository_id: Id, other_execution_id: Id, other_task_id: Id, files: z.array(z.string()) }),
   ),
+  // Task-scoped so they reach the task's stream when the PR has a task (task_id set) and, like every
+  // non-execution event, the squad's stream either way.
+  pullRequestOpened: defineEvent('pull_request.opened', 'task', PullRequest),
+  pullRequestUpdated: defineEvent('pull_request.updated', 'task', PullRequest),
+  pullRequestMerged: defineEvent('pull_request.merged', 'task', PullRequest),
   log: defineEvent(
     'log',
     'execution',

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import type { Logger } from 'pino'
 import type { AuthMode } from './auth/auth-user.ts'
@@ -8,6 +9,7 @@ import { type Config, isLoopback } from './config.ts'
 import type { Database } from './db/database.ts'
 import { openDatabase } from './db/open-database.ts'
 import { startEventHub } from './events/event-hub.ts'
+import { createLocalForge } from './forge/local/local-forge.ts'
 import { createApp } from './http/app.ts'
 import type { AppDeps } from './http/deps.ts'
 import { createLogger } from './observability/logger.ts'
@@ -62,6 +64,12 @@ export async function startServer(
       startEventHub(database, { onError: (err) => logger.error({ err }, 'event hub error') }),
     )
     const metrics = createMetrics({ sseSubscribers: () => hub.subscriberCount() })
+    const localForge = createLocalForge({
+      db: database.db,
+      root: join(config.dataDir, 'forge'),
+      authMode,
+      publicUrl: config.SQUAD_PUBLIC_URL,
+    })
     const deps: AppDeps = {
       config,
       database,
@@ -72,6 +80,7 @@ export async function startServer(
       localUser,
       version,
       startedAt: Date.now(),
+      localForge,
     }
     const app = createApp(deps)
     const server = await timed('listen', async () => {
@@ -84,6 +93,10 @@ export async function startServer(
     })
     const port = (server.address() as AddressInfo).port
     const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST
+    // Only now is the port known (PORT=0 picks one): clone URLs use it unless SQUAD_PUBLIC_URL is set.
+    // A wildcard address is not one to connect to; this machine reaches it on loopback.
+    const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host
+    localForge.setListenUrl(`http://${reachable}:${port}`)
     return {
       url: `http://${host}:${port}`,
       port,

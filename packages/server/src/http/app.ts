@@ -5,12 +5,14 @@ import { AppError } from '../domain/errors.ts'
 import type { AppDeps } from './deps.ts'
 import { errorResponse } from './errors.ts'
 import { mountExecutionLog } from './execution-log.ts'
+import { mountGitHttp } from './git-http.ts'
 import { mountRoutes } from './mount-routes.ts'
 import { buildOpenApi } from './openapi.ts'
 import type { AnyRoute } from './route.ts'
 import { agentRoutes } from './routes/agents.ts'
 import { authRoutes } from './routes/auth.ts'
 import { executionRoutes } from './routes/executions.ts'
+import { pullRequestRoutes } from './routes/pull-requests.ts'
 import { repositoryRoutes } from './routes/repositories.ts'
 import { squadRoutes } from './routes/squads.ts'
 import { systemRoutes } from './routes/system.ts'
@@ -26,6 +28,7 @@ export const apiRoutes: AnyRoute[] = [
   ...repositoryRoutes,
   ...taskRoutes,
   ...executionRoutes,
+  ...pullRequestRoutes,
 ]
 
 export function createApp(deps: AppDeps) {
@@ -38,6 +41,9 @@ export function createApp(deps: AppDeps) {
     deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) })
     deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - start) / 1000)
   })
+
+  // Git pushes stream packs of any size: the git endpoints come before, and outside, the body limit.
+  mountGitHttp(app, deps)
 
   app.use(
     '/api/*',

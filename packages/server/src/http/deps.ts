@@ -3,6 +3,7 @@ import type { AuthMode, AuthUser } from '../auth/auth-user.ts'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/database.ts'
 import type { EventHub } from '../events/event-hub.ts'
+import type { LocalForge } from '../forge/local/local-forge.ts'
 import type { Metrics } from '../observability/metrics.ts'
 
 /** Everything a request handler may use, built once in main.ts (the composition root). */
@@ -17,4 +18,6 @@ export type AppDeps = {
   localUser: AuthUser
   version: string
   startedAt: number
+  /** The built-in forge: bare repositories under `<dataDir>/forge`, served at /git, PRs in the database. */
+  localForge: LocalForge
 }

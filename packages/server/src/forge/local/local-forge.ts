@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { AuthMode } from '../../auth/auth-user.ts'
+import type { Db } from '../../db/database.ts'
+import { AppError } from '../../domain/errors.ts'
+import { createPullRequest } from '../../pull-requests/create-pull-request.ts'
+import { findOpenPullRequest } from '../../pull-requests/find-open-pull-request.ts'
+import { type PullRequestRow, pullRequestUrl } from '../../pull-requests/pull-request-dto.ts'
+import type { Forge, PullRequestRef, RepoRef } from '../forge.ts'
+import { ensureBareRepository } from './ensure-bare-repository.ts'
+import { GIT_TOKEN_TTL_MS, mintGitToken, revokeGitTokens } from './git-token.ts'
+import { bareRepoPath } from './repo-path.ts'
+import { runGit } from './run-git.ts'
+
+export type LocalForgeOpts = {
+  db: Db
+  /** Where the bare repositories live: `<dataDir>/forge`. */
+  root: string
+  authMode: AuthMode
+  /** SQUAD_PUBLIC_URL: the base of clone and pull request URLs when set. */
+  publicUrl?: string | undefined
+  gitTokenTtlMs?: number
+}
+
+/** The built-in forge: bare repositories served over git smart HTTP by this server, PRs in the database. */
+export type LocalForge = Forge & {
+  readonly root: string
+  /** The base URL clients reach this server at (SQUAD_PUBLIC_URL, else the listening address). */
+  baseUrl(): string
+  /** Tells the forge where the server listens, once it does (the port may be picked at listen time). */
+  setListenUrl(url: string): void
+  /** The bare repository of a local repository on disk. */
+  repoPath(repo: { squadId: string; name: string }): string
+}
+
+const toRef = (row: PullRequestRow, baseUrl: string, created: boolean): PullRequestRef => ({
+  number: row.number,
+  url: pullRequestUrl(baseUrl, row.repositoryId, row.number),
+  state: row.state as PullRequestRef['state'],
+  head: row.head,
+  base: row.base,
+  title: row.title,
+  created,
+})
+
+export function createLocalForge(opts: LocalForgeOpts): LocalForge {
+  const publicUrl = opts.publicUrl?.replace(/\/+$/, '')
+  let listenUrl: string | null = null
+
+  const baseUrl = () => {
+    const url = publicUrl ?? listenUrl
+    if (!url) throw new Error('the local forge has no base URL yet: the server is not listening')
+    return url
+  }
+  const repoPath = (repo: { squadId: string; name: string }) => bareRepoPath(opts.root, repo)
+  const local = (repo: RepoRef) => {
+    if (repo.kind !== 'local')
+      throw new AppError('bad_request', `Repository ${repo.name} is not on the local forge`)
+    return repo
+  }
+
+  return {
+    name: 'local',
+    root: opts.root,
+    baseUrl,
+    setListenUrl(url) {
+      listenUrl = url.replace(/\/+$/, '')
+    },
+    repoPath,
+
+    cloneUrl: (repo) => `${baseUrl()}/git/${local(repo).squadId}/${repo.name}.git`,
+
+    async credentials(repo, purpose) {
+      if (opts.authMode === 'none') return null
+      const token = await mintGitToken(
+        opts.db,
+        { squadId: local(repo).squadId, executionId: purpose.executionId },
+        opts.gitTokenTtlMs ?? GIT_TOKEN_TTL_MS,
+      )
+      return { httpHeader: `Authorization: Bearer ${token}` }
+    },
+
+    async releaseCredentials(purpose) {
+      await revokeGitTokens(opts.db, purpose.executionId)
+    },
+
+    async ensureRepository(repo) {
+      const path = repoPath(local(repo))
+      if (await ensureBareRepository(path, repo.defaultBranch)) return
+      // An existing repository follows its record's default branch (what a clone checks out).
+      const head = await readFile(join(path, 'HEAD'), 'utf8').catch(() => '')
+      if (head.trim() !== `ref: refs/heads/${repo.defaultBranch}`)
+        await runGit(['symbolic-ref', 'HEAD', `refs/heads/${repo.defaultBranch}`], { cwd: path })
+    },
+
+    async findOpenPullRequest(repo, head) {
+      const row = await findOpenPullRequest(opts.db, local(repo).id, head)
+      return row ? toRef(row, baseUrl(), false) : null
+    },
+
+    async createPullRequest(draft) {
+      local(draft.repo)
+      const { pullRequest, created } = await createPullRequest({ db: opts.db, draft, baseUrl: baseUrl() })
+      return {
+        number: pullRequest.number,
+        url: pullRequest.url,
+        state: pullRequest.state,
+        head: pullRequest.head,
+        base: pullRequest.base,
+        title: pullRequest.title,
+        created,
+      }
+    },
+  }
+}
