@@ -1,0 +1,514 @@
+import { randomBytes } from 'node:crypto'
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { isAbsolute, join, normalize } from 'node:path'
+import { z } from 'zod'
+import { AppError, notFound } from '../../domain/errors.ts'
+import type {
+  CommandRunOpts,
+  Files,
+  Sandbox,
+  SandboxCreateOpts,
+  SandboxInfo,
+  SandboxProvider,
+} from '../sandbox-provider.ts'
+import { makeCommands } from './commands.ts'
+import { type Launch, type RawResult, type RunningProcess, startProcess } from './run-process.ts'
+import { processesOf } from './uid-pool.ts'
+
+/** Where one sandbox lives on the host: `<root>/<sandboxId>/…`. */
+export type SandboxPaths = {
+  dir: string
+  meta: string
+  workspace: string
+  tmp: string
+  home: string
+  etc: string
+  /** Upper and work directories of the overlay, when the workspace is one. */
+  layers: string
+}
+
+export const sandboxPaths = (root: string, sandboxId: string): SandboxPaths => {
+  const dir = join(root, sandboxId)
+  return {
+    dir,
+    meta: join(dir, 'meta.json'),
+    workspace: join(dir, 'workspace'),
+    tmp: join(dir, 'tmp'),
+    home: join(dir, 'home'),
+    etc: join(dir, 'etc'),
+    layers: join(dir, 'overlay'),
+  }
+}
+
+/**
+ * meta.json: what a later server process needs to reconnect, list and reap a sandbox. The environment
+ * is deliberately absent (it may hold secrets): it lives in memory only, so a sandbox reconnected
+ * after a restart runs its commands without its create-time `envs`.
+ */
+export const SandboxMeta = z.object({
+  version: z.literal(1),
+  sandboxId: z.string(),
+  provider: z.string(),
+  metadata: z.record(z.string(), z.string()),
+  startedAt: z.string(),
+  endAt: z.string(),
+  /** The host uid (and gid) the sandbox's processes and files belong to. */
+  uid: z.number().int(),
+  gid: z.number().int(),
+  network: z.boolean(),
+  workspace: z.enum(['overlay', 'copy', 'empty']),
+  extraReadOnlyBinds: z.array(z.string()),
+})
+export type SandboxMeta = z.infer<typeof SandboxMeta>
+export type WorkspaceKind = SandboxMeta['workspace']
+
+/** Runs argv inside the sandbox and returns raw bytes (the files API of the local provider uses it). */
+export type Exec = (
+  argv: string[],
+  opts: { stdin?: Uint8Array; maxOutputBytes: number; timeoutMs: number },
+) => Promise<RawResult>
+
+/** Everything that differs between "inside bubblewrap" and "a plain child process". */
+export type SandboxDriver = {
+  readonly name: string
+  /** Dedicated uid per sandbox (root only), or the server's own. */
+  readonly identity: { kind: 'per-sandbox'; base: number; count: number } | { kind: 'server' }
+  /** Rejects with AppError `unavailable` saying how to fix it. */
+  ensureAvailable(): Promise<void>
+  /** Creates workspace, tmp, home… under `paths.dir` (which exists, mode 0700). */
+  prepare(input: {
+    sandboxId: string
+    paths: SandboxPaths
+    opts: SandboxCreateOpts
+    uid: number
+    gid: number
+  }): Promise<WorkspaceKind>
+  /** The workspace as commands see it. */
+  workdir(paths: SandboxPaths): string
+  /** The environment every command starts from, before the sandbox's and the command's own. */
+  baseEnv(paths: SandboxPaths): Record<string, string>
+  launch(input: {
+    meta: SandboxMeta
+    paths: SandboxPaths
+    argv: string[]
+    cwd: string | undefined
+    env: Record<string, string>
+    /** The command's network: its own `network` option, else the sandbox's. */
+    network: boolean
+  }): Launch
+  files(input: { meta: SandboxMeta; paths: SandboxPaths; exec: Exec }): Files
+  /** Unmounts whatever the driver mounted under `paths.dir`; the folder is deleted afterwards. */
+  release(paths: SandboxPaths): Promise<void>
+}
+
+export type SandboxLogger = { warn(obj: object, msg: string): void }
+
+export const stderrLogger: SandboxLogger = {
+  warn: (obj, msg) => process.stderr.write(`WARN ${msg} ${JSON.stringify(obj)}\n`),
+}
+
+export type FolderSandboxesOpts = {
+  /** Folder holding one sub-folder per sandbox (created with mode 0700), e.g. `<dataDir>/sandboxes`. */
+  root: string
+  driver: SandboxDriver
+  /** Lifetime of a sandbox when create() gives no timeoutMs. Default 1 hour. */
+  defaultSandboxTimeoutMs?: number
+  /** Per-command deadline when run() gives none. Default 5 minutes. */
+  defaultCommandTimeoutMs?: number
+  /** Default cap of kept stdout and of stderr. Default 10 MB. */
+  defaultMaxOutputBytes?: number
+  logger?: SandboxLogger
+}
+
+type Live = {
+  meta: SandboxMeta
+  paths: SandboxPaths
+  /** Create-time envs: memory only, never on disk. */
+  envs: Record<string, string>
+  running: Set<RunningProcess>
+  timer?: NodeJS.Timeout
+  killing?: Promise<void>
+}
+
+const ID = /^sbx-[0-9a-f]{16}$/
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const MAX_TIMER_MS = 2 ** 31 - 1
+const MB = 1024 * 1024
+
+/**
+ * A sandbox provider whose sandboxes are folders on this host; the driver decides how commands are
+ * isolated. Owns ids, meta.json, the self-destruct timers, list/connect after a restart and reaping.
+ */
+export class FolderSandboxes implements SandboxProvider {
+  readonly name: string
+  readonly root: string
+  readonly #driver: SandboxDriver
+  readonly #logger: SandboxLogger
+  readonly #sandboxTimeoutMs: number
+  readonly #commandTimeoutMs: number
+  readonly #maxOutputBytes: number
+  readonly #live = new Map<string, Live>()
+  readonly #creating = new Set<string>()
+  readonly #pendingUids = new Set<number>()
+  #uidLock: Promise<unknown> = Promise.resolve()
+
+  constructor(opts: FolderSandboxesOpts) {
+    if (!isAbsolute(opts.root))
+      throw new AppError('bad_request', `sandbox root must be absolute: ${opts.root}`)
+    this.root = normalize(opts.root)
+    this.#driver = opts.driver
+    this.name = opts.driver.name
+    this.#logger = opts.logger ?? stderrLogger
+    this.#sandboxTimeoutMs = opts.defaultSandboxTimeoutMs ?? 60 * 60_000
+    this.#commandTimeoutMs = opts.defaultCommandTimeoutMs ?? 5 * 60_000
+    this.#maxOutputBytes = opts.defaultMaxOutputBytes ?? 10 * MB
+  }
+
+  async create(opts: SandboxCreateOpts = {}): Promise<Sandbox> {
+    validateCreateOpts(opts)
+    await this.#driver.ensureAvailable()
+    await mkdir(this.root, { recursive: true, mode: 0o700 })
+    await chmod(this.root, 0o700)
+    const sandboxId = `sbx-${randomBytes(8).toString('hex')}`
+    const paths = sandboxPaths(this.root, sandboxId)
+    this.#creating.add(sandboxId)
+    let uid: number | undefined
+    try {
+      await mkdir(paths.dir, { mode: 0o700 })
+      uid = await this.#allocateUid()
+      const workspace = await this.#driver.prepare({ sandboxId, paths, opts, uid, gid: uid })
+      const now = Date.now()
+      const meta: SandboxMeta = {
+        version: 1,
+        sandboxId,
+        provider: this.name,
+        metadata: { ...opts.metadata },
+        startedAt: new Date(now).toISOString(),
+        endAt: new Date(now + (opts.timeoutMs ?? this.#sandboxTimeoutMs)).toISOString(),
+        uid,
+        gid: uid,
+        network: opts.network ?? true,
+        workspace,
+        extraReadOnlyBinds: [...(opts.extraReadOnlyBinds ?? [])],
+      }
+      await writeMeta(paths, meta)
+      return this.#view(this.#adopt(meta, { ...opts.envs }))
+    } catch (error) {
+      await this.#driver.release(paths).catch(() => {})
+      await rm(paths.dir, { recursive: true, force: true }).catch(() => {})
+      if (error instanceof AppError) throw error
+      throw new AppError('internal', `could not create a ${this.name} sandbox: ${messageOf(error)}`, {
+        cause: error,
+      })
+    } finally {
+      this.#creating.delete(sandboxId)
+      if (uid !== undefined) this.#pendingUids.delete(uid)
+    }
+  }
+
+  async connect(sandboxId: string): Promise<Sandbox> {
+    const live = await this.#find(sandboxId)
+    if (!live) throw notFound('sandbox', sandboxId)
+    return this.#view(live)
+  }
+
+  async list(opts: { metadata?: Record<string, string> } = {}): Promise<SandboxInfo[]> {
+    const wanted = Object.entries(opts.metadata ?? {})
+    const infos: SandboxInfo[] = []
+    for (const sandboxId of await this.#folderIds()) {
+      const live = await this.#find(sandboxId)
+      if (!live) continue
+      const { meta } = live
+      if (!wanted.every(([key, value]) => meta.metadata[key] === value)) continue
+      infos.push({
+        sandboxId,
+        metadata: { ...meta.metadata },
+        startedAt: new Date(meta.startedAt),
+        endAt: new Date(meta.endAt),
+      })
+    }
+    return infos.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime())
+  }
+
+  /**
+   * Kills every sandbox under the root whose id is not in `keepIds` (for the pipeline: the sandboxes of
+   * executions still running), including half-created folders and overlay mounts left by a crash.
+   * Returns the ids removed.
+   */
+  async cleanupOrphans(keepIds: Iterable<string>): Promise<string[]> {
+    const keep = new Set(keepIds)
+    const removed: string[] = []
+    for (const sandboxId of await this.#folderIds()) {
+      if (keep.has(sandboxId)) continue
+      const loaded = this.#live.has(sandboxId) ? undefined : await this.#load(sandboxId)
+      const live = this.#live.get(sandboxId) ?? (loaded && this.#adopt(loaded.meta, {}))
+      if (live) await this.#kill(live)
+      else {
+        const paths = sandboxPaths(this.root, sandboxId)
+        await this.#driver.release(paths)
+        await rm(paths.dir, { recursive: true, force: true })
+      }
+      removed.push(sandboxId)
+    }
+    return removed
+  }
+
+  /**
+   * Forgets this process's sandboxes without killing them, as a shutdown does: timers stop and running
+   * commands are killed; the folders stay for a later connect(), list() or cleanupOrphans().
+   */
+  async close(): Promise<void> {
+    const live = [...this.#live.values()]
+    this.#live.clear()
+    for (const sandbox of live) {
+      clearTimeout(sandbox.timer)
+      for (const running of sandbox.running) running.kill('killed')
+    }
+    await Promise.allSettled(live.flatMap((sandbox) => [...sandbox.running].map((r) => r.done)))
+  }
+
+  // ——— internals ———
+
+  async #folderIds(): Promise<string[]> {
+    const names = await readdir(this.root).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [] as string[]
+      throw error
+    })
+    return names.filter((name) => ID.test(name) && !this.#creating.has(name))
+  }
+
+  /** The live record of a sandbox, loading it from disk if needed; expired ones are reaped here. */
+  async #find(sandboxId: string): Promise<Live | undefined> {
+    if (!ID.test(sandboxId) || this.#creating.has(sandboxId)) return undefined
+    let live = this.#live.get(sandboxId)
+    if (live?.killing) return undefined
+    if (!live) {
+      const loaded = await this.#load(sandboxId)
+      if (!loaded) return undefined
+      live = this.#live.get(sandboxId) ?? this.#adopt(loaded.meta, {})
+    }
+    if (Date.parse(live.meta.endAt) <= Date.now()) {
+      await this.#kill(live).catch((error) =>
+        this.#logger.warn({ sandboxId, error: messageOf(error) }, 'could not reap an expired sandbox'),
+      )
+      return undefined
+    }
+    return live
+  }
+
+  async #load(sandboxId: string): Promise<{ meta: SandboxMeta; paths: SandboxPaths } | undefined> {
+    const paths = sandboxPaths(this.root, sandboxId)
+    const text = await readFile(paths.meta, 'utf8').catch(() => undefined)
+    if (text === undefined) return undefined
+    const parsed = SandboxMeta.safeParse(safeJson(text))
+    if (!parsed.success || parsed.data.sandboxId !== sandboxId || parsed.data.provider !== this.name)
+      return undefined
+    return { meta: parsed.data, paths }
+  }
+
+  #adopt(meta: SandboxMeta, envs: Record<string, string>): Live {
+    const live: Live = { meta, paths: sandboxPaths(this.root, meta.sandboxId), envs, running: new Set() }
+    this.#live.set(meta.sandboxId, live)
+    this.#schedule(live)
+    return live
+  }
+
+  #schedule(live: Live) {
+    clearTimeout(live.timer)
+    const delay = Date.parse(live.meta.endAt) - Date.now()
+    const fire = () => {
+      if (Date.parse(live.meta.endAt) > Date.now()) return this.#schedule(live)
+      this.#kill(live).catch((error) =>
+        this.#logger.warn(
+          { sandboxId: live.meta.sandboxId, error: messageOf(error) },
+          'could not kill an expired sandbox',
+        ),
+      )
+    }
+    live.timer = setTimeout(fire, Math.max(0, Math.min(delay, MAX_TIMER_MS))).unref()
+  }
+
+  #kill(live: Live): Promise<void> {
+    live.killing ??= (async () => {
+      clearTimeout(live.timer)
+      for (const running of live.running) running.kill('killed')
+      await Promise.allSettled([...live.running].map((running) => running.done))
+      const { uid } = live.meta
+      if (this.#driver.identity.kind === 'per-sandbox' && uid !== 0 && uid !== process.getuid?.())
+        await killUidProcesses(uid)
+      await this.#driver.release(live.paths)
+      await rm(live.paths.dir, { recursive: true, force: true })
+      if (this.#live.get(live.meta.sandboxId) === live) this.#live.delete(live.meta.sandboxId)
+    })().catch((error) => {
+      live.killing = undefined
+      throw new AppError('internal', `could not kill sandbox ${live.meta.sandboxId}: ${messageOf(error)}`, {
+        cause: error,
+        retryable: true,
+      })
+    })
+    return live.killing
+  }
+
+  /** The lowest free uid of the driver's range: not in any meta.json, not pending, owning no process. */
+  async #allocateUid(): Promise<number> {
+    const identity = this.#driver.identity
+    if (identity.kind === 'server') return process.getuid?.() ?? 0
+    const next = this.#uidLock.then(async () => {
+      const used = new Set(this.#pendingUids)
+      for (const live of this.#live.values()) used.add(live.meta.uid)
+      for (const sandboxId of await readdir(this.root)) {
+        if (!ID.test(sandboxId) || this.#live.has(sandboxId)) continue
+        const loaded = await this.#load(sandboxId)
+        if (loaded) used.add(loaded.meta.uid)
+      }
+      const busy = await processesOf(identity.base, identity.base + identity.count)
+      for (let uid = identity.base; uid < identity.base + identity.count; uid++) {
+        if (used.has(uid) || busy.has(uid)) continue
+        this.#pendingUids.add(uid)
+        return uid
+      }
+      throw new AppError('unavailable', `no free sandbox uid left in ${identity.base}+${identity.count}`, {
+        retryable: true,
+      })
+    })
+    this.#uidLock = next.catch(() => {})
+    return next
+  }
+
+  #alive(live: Live) {
+    if (live.killing || this.#live.get(live.meta.sandboxId) !== live)
+      throw notFound('sandbox', live.meta.sandboxId)
+  }
+
+  async #start(
+    live: Live,
+    argv: string[],
+    opts: Pick<
+      CommandRunOpts,
+      'cwd' | 'envs' | 'timeoutMs' | 'maxOutputBytes' | 'onStdout' | 'onStderr' | 'network'
+    > & {
+      stdin?: string | Uint8Array
+    },
+  ): Promise<RunningProcess> {
+    this.#alive(live)
+    await this.#driver.ensureAvailable() // a sandbox reconnected after a restart is used before any create()
+    for (const name of Object.keys(opts.envs ?? {}))
+      if (!ENV_NAME.test(name))
+        throw new AppError('bad_request', `invalid environment variable name: ${name}`)
+    const env = { ...this.#driver.baseEnv(live.paths), ...live.envs, ...opts.envs }
+    const launch = this.#driver.launch({
+      meta: live.meta,
+      paths: live.paths,
+      argv,
+      cwd: opts.cwd,
+      env,
+      network: opts.network ?? live.meta.network,
+    })
+    const running = await startProcess(launch, {
+      timeoutMs: opts.timeoutMs ?? this.#commandTimeoutMs,
+      maxOutputBytes: opts.maxOutputBytes ?? this.#maxOutputBytes,
+      ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+      ...(opts.onStdout ? { onStdout: opts.onStdout } : {}),
+      ...(opts.onStderr ? { onStderr: opts.onStderr } : {}),
+    })
+    live.running.add(running)
+    running.done.finally(() => live.running.delete(running)).catch(() => {})
+    if (live.killing) running.kill('killed')
+    return running
+  }
+
+  #view(live: Live): Sandbox {
+    const exec: Exec = async (argv, opts) => (await this.#start(live, argv, opts)).done
+    const files = this.#driver.files({ meta: live.meta, paths: live.paths, exec })
+    const guardedFiles = Object.fromEntries(
+      Object.entries(files).map(([key, fn]) => [
+        key,
+        async (...args: unknown[]) => {
+          this.#alive(live)
+          return (fn as (...a: unknown[]) => unknown)(...args)
+        },
+      ]),
+    ) as Files
+    return {
+      sandboxId: live.meta.sandboxId,
+      workdir: this.#driver.workdir(live.paths),
+      commands: makeCommands((cmd, opts) => this.#start(live, ['/bin/sh', '-c', cmd], opts)),
+      files: guardedFiles,
+      kill: async () => {
+        if (this.#live.get(live.meta.sandboxId) !== live && !live.killing) {
+          // Killed by another handle or process, or reaped: kill() stays idempotent.
+          const current = await this.#find(live.meta.sandboxId)
+          if (current) await this.#kill(current)
+          return
+        }
+        await this.#kill(live)
+      },
+      setTimeout: async (timeoutMs: number) => {
+        this.#alive(live)
+        if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+          throw new AppError('bad_request', 'timeoutMs must be a positive whole number of milliseconds')
+        live.meta = { ...live.meta, endAt: new Date(Date.now() + timeoutMs).toISOString() }
+        await writeMeta(live.paths, live.meta)
+        this.#schedule(live)
+      },
+      isRunning: async () => {
+        if (live.killing || this.#live.get(live.meta.sandboxId) !== live) return false
+        if (Date.parse(live.meta.endAt) <= Date.now()) return false
+        return stat(live.paths.meta).then(
+          () => true,
+          () => false,
+        )
+      },
+    }
+  }
+}
+
+function validateCreateOpts(opts: SandboxCreateOpts) {
+  for (const [name, value] of Object.entries(opts.envs ?? {})) {
+    if (!ENV_NAME.test(name)) throw new AppError('bad_request', `invalid environment variable name: ${name}`)
+    if (typeof value !== 'string' || value.includes('\0'))
+      throw new AppError('bad_request', `environment variable ${name} must be a string without NUL`)
+  }
+  for (const [key, value] of Object.entries(opts.metadata ?? {}))
+    if (typeof value !== 'string') throw new AppError('bad_request', `metadata ${key} must be a string`)
+  if (opts.timeoutMs !== undefined && (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs <= 0))
+    throw new AppError('bad_request', 'timeoutMs must be a positive whole number of milliseconds')
+  for (const bind of opts.extraReadOnlyBinds ?? [])
+    if (!isAbsolute(bind) || normalize(bind) !== bind || bind === '/')
+      throw new AppError(
+        'bad_request',
+        `extraReadOnlyBinds needs normalized absolute paths other than /: ${bind}`,
+      )
+}
+
+async function writeMeta(paths: SandboxPaths, meta: SandboxMeta) {
+  const temporary = `${paths.meta}.${randomBytes(4).toString('hex')}.tmp`
+  await writeFile(temporary, `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 })
+  await rename(temporary, paths.meta)
+}
+
+/** SIGKILLs every process whose real uid is `uid` until none is left (bounded to a few seconds). */
+async function killUidProcesses(uid: number) {
+  const deadline = Date.now() + 5000
+  for (;;) {
+    const pids = (await processesOf(uid, uid + 1)).get(uid) ?? []
+    if (pids.length === 0) return
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {}
+    }
+    if (Date.now() > deadline) throw new Error(`processes of uid ${uid} survive SIGKILL: ${pids.join(' ')}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
