@@ -7,6 +7,11 @@ import * as schema from './schema.ts'
 
 type Listener = { channel: string; onNotify: (payload: string) => void }
 
+/** How the LISTEN connection shows up in pg_stat_activity (operators and tests look for it). */
+export const LISTEN_APPLICATION_NAME = 'agent-squad-listen'
+const FIRST_RETRY_MS = 250
+const RETRY_MS = 1000
+
 /**
  * A pooled PostgreSQL connection for queries and one dedicated connection for LISTEN, which is
  * re-opened (with every channel re-subscribed) when it drops; reconnect handlers then let the
@@ -21,40 +26,69 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
   const reconnectHandlers: Array<() => void> = []
   let listenClient: pg.Client | null = null
   let connecting: Promise<pg.Client> | null = null
+  let retryTimer: NodeJS.Timeout | null = null
   let closed = false
 
+  const channels = () => new Set([...listeners].map((l) => l.channel))
+
   const connectListener = async (): Promise<pg.Client> => {
-    const client = new pg.Client({ connectionString: url, application_name: 'agent-squad-listen' })
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: LISTEN_APPLICATION_NAME,
+      // A silently dead peer (no RST) is noticed by TCP keepalive instead of never.
+      keepAlive: true,
+    })
     client.on('notification', (msg) => {
       for (const l of listeners) if (l.channel === msg.channel) l.onNotify(msg.payload ?? '')
     })
-    client.on('error', () => {
+    // pg reports a lost connection as 'error' (maybe twice) and then always 'end': act once, on 'end'.
+    client.on('error', () => {})
+    try {
+      await client.connect()
+      for (const channel of channels()) await client.query(`LISTEN "${channel}"`)
+    } catch (error) {
+      await client.end().catch(() => {})
+      throw error
+    }
+    client.once('end', () => {
       if (listenClient === client) listenClient = null
-      client.end().catch(() => {})
-      if (!closed) setTimeout(() => void reconnect(), 250)
+      scheduleReconnect(FIRST_RETRY_MS)
     })
-    await client.connect()
-    for (const channel of new Set([...listeners].map((l) => l.channel)))
-      await client.query(`LISTEN "${channel}"`)
     return client
   }
 
-  const ensureListener = async (): Promise<pg.Client> => {
-    if (listenClient) return listenClient
-    connecting ??= connectListener().finally(() => {
-      connecting = null
-    })
-    listenClient = await connecting
-    return listenClient
+  const ensureListener = (): Promise<pg.Client> => {
+    if (listenClient) return Promise.resolve(listenClient)
+    connecting ??= connectListener()
+      .then(async (client) => {
+        if (closed) {
+          await client.end().catch(() => {})
+          throw new Error('database closed')
+        }
+        listenClient = client
+        return client
+      })
+      .finally(() => {
+        connecting = null
+      })
+    return connecting
   }
 
-  const reconnect = async () => {
-    try {
-      await ensureListener()
-      for (const handler of reconnectHandlers) handler()
-    } catch {
-      if (!closed) setTimeout(() => void reconnect(), 1000)
-    }
+  /** One retry loop at most, however many ways the connection reports its loss. */
+  const scheduleReconnect = (delayMs: number) => {
+    if (closed || retryTimer) return
+    retryTimer = setTimeout(() => {
+      ensureListener().then(
+        () => {
+          retryTimer = null
+          for (const handler of reconnectHandlers) handler()
+        },
+        () => {
+          retryTimer = null
+          scheduleReconnect(RETRY_MS)
+        },
+      )
+    }, delayMs)
   }
 
   return {
@@ -90,7 +124,9 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
     },
     async close() {
       closed = true
+      if (retryTimer) clearTimeout(retryTimer)
       listeners.clear()
+      await connecting?.catch(() => {})
       await listenClient?.end().catch(() => {})
       listenClient = null
       await pool.end()

@@ -1,0 +1,103 @@
+import type { StreamEvent } from '@agent-squad/contract'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { appendEvent } from '../../src/events/append-event.ts'
+import { type EventHub, startEventHub } from '../../src/events/event-hub.ts'
+import { createTestDatabase, skipReason, type TestDatabase } from '../helpers/test-db.ts'
+import { append, eventually, logIds } from './event-fixtures.ts'
+
+const squadId = '01900000-0000-7000-8000-0000000000a1'
+const otherSquadId = '01900000-0000-7000-8000-0000000000a2'
+const taskId = '01900000-0000-7000-8000-0000000000b1'
+const executionId = '01900000-0000-7000-8000-0000000000c1'
+
+const log = (text: string, squad = squadId) =>
+  ({
+    type: 'log',
+    squadId: squad,
+    taskId,
+    executionId,
+    payload: { stream: 'stdout', step: null, text },
+  }) as const
+
+const deleted = (squad: string) =>
+  ({ type: 'squad.deleted', squadId: squad, payload: { id: squad } }) as const
+
+describe.skipIf(skipReason)('event hub', () => {
+  let test: TestDatabase
+  let hub: EventHub
+  const errors: unknown[] = []
+  beforeAll(async () => {
+    test = await createTestDatabase()
+    hub = await startEventHub(test.database, { onError: (e) => errors.push(e) })
+  })
+  afterAll(async () => {
+    await hub?.stop()
+    await test?.drop()
+  })
+
+  it('hands every committed event to the subscribers of its streams once, in id order, under concurrent writers', async () => {
+    const db = test.database.db
+    const bySquad: StreamEvent[] = []
+    const byExecution: StreamEvent[] = []
+    const byOther: StreamEvent[] = []
+    const stops = [
+      hub.subscribe({ kind: 'squad', id: squadId }, (e) => bySquad.push(e)),
+      hub.subscribe({ kind: 'execution', id: executionId }, (e) => byExecution.push(e)),
+      hub.subscribe({ kind: 'squad', id: otherSquadId }, (e) => byOther.push(e)),
+    ]
+    expect(hub.subscriberCount()).toBe(3)
+    // 40 transactions at once, some with several events, one of them rolled back; then writers that
+    // keep committing while the hub is still reading (each NOTIFY during a read must trigger another).
+    await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) => append(db, log(`line ${i}`), log(`line ${i}b`))),
+      ...Array.from({ length: 10 }, () => append(db, deleted(squadId), deleted(otherSquadId))),
+      db
+        .transaction(async (tx) => {
+          await appendEvent(tx, deleted(squadId))
+          throw new Error('rolled back')
+        })
+        .catch(() => {}),
+    ])
+    await Promise.all(
+      [0, 1, 2].map(async (w) => {
+        for (let i = 0; i < 40; i++) await append(db, log(`writer ${w} line ${i}`))
+      }),
+    )
+    const squadLog = await logIds(db, { kind: 'squad', id: squadId })
+    const executionLog = await logIds(db, { kind: 'execution', id: executionId })
+    expect(squadLog).toHaveLength(10)
+    expect(executionLog).toHaveLength(180)
+    await eventually(() => byExecution.length >= 180 && bySquad.length >= 10 && byOther.length >= 10)
+    expect(byExecution.map((e) => e.id)).toEqual(executionLog)
+    // Execution-scoped output stays off the squad's stream.
+    expect(bySquad.map((e) => e.id)).toEqual(squadLog)
+    expect(byOther.map((e) => e.id)).toEqual(await logIds(db, { kind: 'squad', id: otherSquadId }))
+    for (const stop of stops) stop()
+    expect(hub.subscriberCount()).toBe(0)
+  })
+
+  it('stops delivering on unsubscribe, tolerates a second call, and isolates a throwing subscriber', async () => {
+    const db = test.database.db
+    const got: number[] = []
+    const stopThrower = hub.subscribe({ kind: 'squad', id: squadId }, () => {
+      throw new Error('subscriber bug')
+    })
+    const stop = hub.subscribe({ kind: 'squad', id: squadId }, (e) => got.push(e.id))
+    const [first] = await append(db, deleted(squadId))
+    await eventually(() => got.length === 1)
+    expect(got).toEqual([first])
+    expect(errors.some((e) => e instanceof Error && e.message === 'subscriber bug')).toBe(true)
+
+    stop()
+    stop()
+    stopThrower()
+    expect(hub.subscriberCount()).toBe(0)
+    await append(db, deleted(squadId))
+    const marker: number[] = []
+    const stopMarker = hub.subscribe({ kind: 'squad', id: squadId }, (e) => marker.push(e.id))
+    const [last] = await append(db, deleted(squadId))
+    await eventually(() => marker.includes(last as number))
+    expect(got).toEqual([first])
+    stopMarker()
+  })
+})
