@@ -18,6 +18,7 @@ import { squadRoutes } from './routes/squads.ts'
 import { systemRoutes } from './routes/system.ts'
 import { taskRoutes } from './routes/tasks.ts'
 import { mountSse } from './sse.ts'
+import { mountStatic } from './static.ts'
 
 /** Every REST operation, in the order the OpenAPI document lists them. */
 export const apiRoutes: AnyRoute[] = [
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps) {
   mountSse(app, deps)
   mountExecutionLog(app, deps)
   mountRoutes(app, apiRoutes, deps)
+  mountStatic(app) // the web app at `/`, last so it never shadows /api, /git or /metrics
 
   app.notFound((c) =>
     errorResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)),

@@ -1,0 +1,147 @@
+import type { Task, TaskStatus } from '@agent-squad/contract'
+import {
+  closestCorners,
+  DndContext,
+  type DragEndEvent,
+  type DragOverEvent,
+  DragOverlay,
+  KeyboardSensor,
+  PointerSensor,
+  useSensor,
+  useSensors,
+} from '@dnd-kit/core'
+import { sortableKeyboardCoordinates } from '@dnd-kit/sortable'
+import { useCallback, useMemo, useRef, useState } from 'react'
+import { useAgents } from '../../shared/api/agents.ts'
+import { findTask } from '../../shared/api/board-cache.ts'
+import { useRepositories } from '../../shared/api/repositories.ts'
+import { useBoard } from '../../shared/api/tasks.ts'
+import { Button } from '../../shared/ui/Button.tsx'
+import { ErrorState, Loading } from '../../shared/ui/States.tsx'
+import { useCurrentSquad } from '../squads/use-squad.ts'
+import { BoardColumn } from './BoardColumn.tsx'
+import { BoardFilters } from './BoardFilters.tsx'
+import { boardAnnouncements, resolveDrop, statusUnder } from './board-dnd.ts'
+import { type BoardFilter, matches, noFilter } from './filter-tasks.ts'
+import { TaskCardPreview } from './TaskCard.tsx'
+import { TaskDialog } from './TaskDialog.tsx'
+import { useMoveTask } from './useMoveTask.ts'
+import './board.css'
+
+type Editing = { task: Task } | { status: TaskStatus } | null
+
+export function BoardPage() {
+  const squad = useCurrentSquad()
+  const board = useBoard(squad.id)
+  const agents = useAgents(squad.id)
+  const repos = useRepositories(squad.id)
+  const move = useMoveTask(squad.id)
+  const [filter, setFilter] = useState<BoardFilter>(noFilter)
+  const [editing, setEditing] = useState<Editing>(null)
+  const [activeId, setActiveId] = useState<string | null>(null)
+  const [overStatus, setOverStatus] = useState<TaskStatus | null>(null)
+  const boardRef = useRef(board.data)
+  boardRef.current = board.data
+
+  const sensors = useSensors(
+    useSensor(PointerSensor, { activationConstraint: { distance: 5 } }),
+    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
+  )
+  const announcements = useMemo(() => boardAnnouncements(() => boardRef.current), [])
+
+  const agentNames = useMemo(
+    () => new Map((agents.data?.items ?? []).map((a) => [a.id, a.name])),
+    [agents.data],
+  )
+  const repoNames = useMemo(() => new Map((repos.data?.items ?? []).map((r) => [r.id, r.name])), [repos.data])
+  const context = useCallback(
+    (task: Task) => ({
+      agentName: task.assignee_id ? agentNames.get(task.assignee_id) : undefined,
+      repositoryName: task.repository_id ? repoNames.get(task.repository_id) : undefined,
+    }),
+    [agentNames, repoNames],
+  )
+  const labels = useMemo(
+    () => [...new Set(board.data?.columns.flatMap((c) => c.tasks.flatMap((t) => t.labels)) ?? [])].sort(),
+    [board.data],
+  )
+  const openTask = useCallback((task: Task) => setEditing({ task }), [])
+  const addTask = useCallback((status: TaskStatus) => setEditing({ status }), [])
+
+  if (board.isPending) return <Loading label="Loading board…" />
+  if (board.isError)
+    return <ErrorState error={board.error} onRetry={() => board.refetch()} title="Could not load the board" />
+
+  const onDragOver = ({ over }: DragOverEvent) =>
+    setOverStatus(statusUnder(board.data, over ? String(over.id) : null))
+  const onDragEnd = ({ active, over }: DragEndEvent) => {
+    setActiveId(null)
+    setOverStatus(null)
+    const drop = resolveDrop(board.data, String(active.id), over ? String(over.id) : null)
+    if (drop) move.mutate(drop)
+  }
+  const active = activeId ? findTask(board.data, activeId) : undefined
+  const total = board.data.columns.reduce((n, c) => n + c.tasks.length, 0)
+
+  return (
+    <div className="board-page">
+      <div className="board-toolbar">
+        <BoardFilters
+          filter={filter}
+          onChange={setFilter}
+          labels={labels}
+          agents={agents.data?.items ?? []}
+        />
+        <Button variant="primary" onClick={() => setEditing({ status: 'backlog' })}>
+          New task
+        </Button>
+      </div>
+      {total === 0 ? (
+        <p className="board-hint muted">
+          No tasks yet. Create one with “New task” or the + of a column, then drag it to “To do” when it is
+          ready.
+        </p>
+      ) : null}
+      <DndContext
+        sensors={sensors}
+        collisionDetection={closestCorners}
+        accessibility={{ announcements }}
+        onDragStart={({ active: a }) => setActiveId(String(a.id))}
+        onDragOver={onDragOver}
+        onDragEnd={onDragEnd}
+        onDragCancel={() => {
+          setActiveId(null)
+          setOverStatus(null)
+        }}
+      >
+        <div className="board" data-testid="board">
+          {board.data.columns.map((column) => (
+            <BoardColumn
+              key={column.status}
+              status={column.status}
+              tasks={column.tasks.filter((t) => matches(t, filter))}
+              total={column.tasks.length}
+              highlighted={overStatus === column.status}
+              context={context}
+              onOpen={openTask}
+              onAdd={addTask}
+            />
+          ))}
+        </div>
+        <DragOverlay>
+          {active ? <TaskCardPreview task={active} onOpen={() => {}} {...context(active)} /> : null}
+        </DragOverlay>
+      </DndContext>
+      {editing ? (
+        <TaskDialog
+          squadId={squad.id}
+          task={'task' in editing ? (findTask(board.data, editing.task.id) ?? editing.task) : undefined}
+          initialStatus={'status' in editing ? editing.status : undefined}
+          agents={agents.data?.items ?? []}
+          repositories={repos.data?.items ?? []}
+          onClose={() => setEditing(null)}
+        />
+      ) : null}
+    </div>
+  )
+}

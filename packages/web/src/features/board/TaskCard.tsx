@@ -1,0 +1,89 @@
+import type { Task } from '@agent-squad/contract'
+import { useSortable } from '@dnd-kit/sortable'
+import { CSS } from '@dnd-kit/utilities'
+import { type ButtonHTMLAttributes, type KeyboardEventHandler, memo, type PointerEventHandler } from 'react'
+
+export type CardContext = { agentName: string | undefined; repositoryName: string | undefined }
+
+type CardProps = CardContext & { task: Task; onOpen: (task: Task) => void }
+type HandleProps = {
+  handle?: ButtonHTMLAttributes<HTMLButtonElement> & { ref?: (el: HTMLElement | null) => void }
+}
+
+function CardBody({ task, agentName, repositoryName, onOpen, handle }: CardProps & HandleProps) {
+  return (
+    <>
+      <div className="task-card-top">
+        <button type="button" className="drag-handle" aria-label={`Move task #${task.number}`} {...handle}>
+          ⠿
+        </button>
+        <span className="task-number">#{task.number}</span>
+        <span className={`priority priority-${task.priority}`} title={`${task.priority} priority`}>
+          {task.priority}
+        </span>
+      </div>
+      <button type="button" className="task-title" onClick={() => onOpen(task)}>
+        {task.title}
+      </button>
+      {task.labels.length ? (
+        <ul className="labels" aria-label="Labels">
+          {task.labels.map((l) => (
+            <li key={l} className="label">
+              {l}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="task-card-meta">
+        <span title="Assignee">
+          {agentName ? `@${agentName}` : <span className="muted">unassigned</span>}
+        </span>
+        {repositoryName ? (
+          <span className="muted" title="Repository">
+            {repositoryName}
+          </span>
+        ) : null}
+      </div>
+    </>
+  )
+}
+
+/**
+ * A task on the board. The pointer drags it from anywhere; the keyboard drags it from its handle
+ * (space picks it up, arrows move it, space drops it, escape cancels); its title opens it.
+ */
+export const TaskCard = memo(function TaskCard(props: CardProps) {
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } =
+    useSortable({
+      id: props.task.id,
+    })
+  // dnd-kit types its listeners loosely (Function); these two are React event handlers.
+  const onKeyDown = listeners?.onKeyDown as KeyboardEventHandler<HTMLButtonElement> | undefined
+  const onPointerDown = listeners?.onPointerDown as PointerEventHandler<HTMLLIElement> | undefined
+  const handle = {
+    ...attributes,
+    onKeyDown,
+    ref: setActivatorNodeRef,
+    'aria-roledescription': 'draggable task',
+  }
+  return (
+    <li
+      ref={setNodeRef}
+      className={`task-card${isDragging ? ' task-card-dragging' : ''}`}
+      style={{ transform: CSS.Translate.toString(transform), transition }}
+      data-task-number={props.task.number}
+      onPointerDown={onPointerDown}
+    >
+      <CardBody {...props} handle={handle} />
+    </li>
+  )
+})
+
+/** The card as it follows the pointer while dragged. */
+export function TaskCardPreview(props: CardProps) {
+  return (
+    <div className="task-card task-card-overlay">
+      <CardBody {...props} />
+    </div>
+  )
+}

@@ -1,0 +1,89 @@
+import { type Squad, SquadConfig } from '@agent-squad/contract'
+import { useState } from 'react'
+import { useUpdateSquad } from '../../shared/api/squads.ts'
+import { Button } from '../../shared/ui/Button.tsx'
+import { Field, fieldErrors } from '../../shared/ui/Field.tsx'
+import { splitList } from '../../shared/ui/format.ts'
+import { InlineError } from '../../shared/ui/States.tsx'
+import { useToast } from '../../shared/ui/Toast.tsx'
+
+const numberOrUndefined = (text: string) => (text.trim() === '' ? undefined : Number(text))
+
+/** Concurrency, network policy, sandbox clean-up and default reviewers of a squad. */
+export function SettingsForm({ squad }: { squad: Squad }) {
+  const config = squad.config
+  const [concurrency, setConcurrency] = useState(String(config.max_concurrency ?? ''))
+  const [network, setNetwork] = useState(config.network ?? '')
+  const [keepMinutes, setKeepMinutes] = useState(String(config.keep_failed_sandbox_minutes ?? ''))
+  const [reviewers, setReviewers] = useState((config.reviewers ?? []).join(', '))
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const update = useUpdateSquad(squad.id)
+  const toast = useToast()
+
+  const submit = (event: React.FormEvent) => {
+    event.preventDefault()
+    const parsed = SquadConfig.safeParse({
+      max_concurrency: numberOrUndefined(concurrency),
+      network: network || undefined,
+      keep_failed_sandbox_minutes: numberOrUndefined(keepMinutes),
+      reviewers: splitList(reviewers),
+    })
+    if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues))
+    setErrors({})
+    update.mutate({ config: parsed.data }, { onSuccess: () => toast('Settings saved', 'success') })
+  }
+
+  return (
+    <section className="panel">
+      <header className="panel-header">
+        <h2>Settings</h2>
+      </header>
+      <form className="form" onSubmit={submit} noValidate>
+        <Field
+          label="Concurrency"
+          error={errors.max_concurrency}
+          hint="How many tasks run at once; more wait in the queue (1–64; empty: server default)."
+        >
+          <input
+            type="number"
+            min={1}
+            max={64}
+            value={concurrency}
+            onChange={(e) => setConcurrency(e.target.value)}
+          />
+        </Field>
+        <Field
+          label="Network policy"
+          error={errors.network}
+          hint="Whether agents' sandboxes may reach the network."
+        >
+          <select value={network} onChange={(e) => setNetwork(e.target.value as typeof network)}>
+            <option value="">Server default</option>
+            <option value="enabled">Enabled</option>
+            <option value="disabled">Disabled</option>
+          </select>
+        </Field>
+        <Field
+          label="Keep failed sandboxes (minutes)"
+          error={errors.keep_failed_sandbox_minutes}
+          hint="Clean-up policy: how long a failed execution's sandbox stays for inspection (0: remove at once)."
+        >
+          <input type="number" min={0} value={keepMinutes} onChange={(e) => setKeepMinutes(e.target.value)} />
+        </Field>
+        <Field
+          label="Reviewers"
+          error={errors.reviewers}
+          hint="Comma-separated; requested on every pull request."
+        >
+          <input value={reviewers} onChange={(e) => setReviewers(e.target.value)} placeholder="alice, bob" />
+        </Field>
+        <InlineError error={update.error} />
+        <div className="form-actions">
+          <Button type="submit" variant="primary" busy={update.isPending}>
+            Save settings
+          </Button>
+        </div>
+      </form>
+    </section>
+  )
+}

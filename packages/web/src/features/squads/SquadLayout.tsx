@@ -1,0 +1,57 @@
+import type { StreamEvent } from '@agent-squad/contract'
+import { useQueryClient } from '@tanstack/react-query'
+import { useEffect, useMemo } from 'react'
+import { Link, NavLink, Outlet, useParams } from 'react-router'
+import { applySquadEvents } from '../../shared/api/apply-events.ts'
+import { useSquad } from '../../shared/api/squads.ts'
+import { createFrameBatcher } from '../../shared/hooks/frame-batcher.ts'
+import { useEventStream } from '../../shared/hooks/useEventStream.ts'
+import { Badge } from '../../shared/ui/Badge.tsx'
+import { ConnectionIndicator } from '../../shared/ui/ConnectionIndicator.tsx'
+import { ErrorState, Loading } from '../../shared/ui/States.tsx'
+
+/** A squad's pages (board, pull requests, settings) under one header, kept live by the squad's stream. */
+export function SquadLayout() {
+  const { squadId = '' } = useParams()
+  const squad = useSquad(squadId)
+  const client = useQueryClient()
+  const batcher = useMemo(
+    () => createFrameBatcher<StreamEvent>((events) => applySquadEvents(client, squadId, events)),
+    [client, squadId],
+  )
+  useEffect(() => () => batcher.dispose(), [batcher])
+  const status = useEventStream(squad.data ? `/api/v1/sse/squads/${squadId}` : null, batcher.push)
+
+  if (squad.isPending) return <Loading label="Loading squad…" />
+  if (squad.isError)
+    return (
+      <ErrorState error={squad.error} onRetry={() => squad.refetch()} title="Could not open this squad" />
+    )
+  const tab = ({ isActive }: { isActive: boolean }) => `subnav-link${isActive ? ' active' : ''}`
+  return (
+    <section className="squad">
+      <header className="squad-header">
+        <div className="squad-title">
+          <Link to="/" className="muted crumb">
+            Squads /
+          </Link>
+          <h1>{squad.data.name}</h1>
+          {squad.data.status === 'archived' ? <Badge>archived</Badge> : null}
+        </div>
+        <nav className="subnav" aria-label="Squad">
+          <NavLink end to={`/squads/${squadId}`} className={tab}>
+            Board
+          </NavLink>
+          <NavLink to={`/squads/${squadId}/pulls`} className={tab}>
+            Pull requests
+          </NavLink>
+          <NavLink to={`/squads/${squadId}/settings`} className={tab}>
+            Agents & settings
+          </NavLink>
+        </nav>
+        <ConnectionIndicator status={status} />
+      </header>
+      <Outlet context={squad.data} />
+    </section>
+  )
+}

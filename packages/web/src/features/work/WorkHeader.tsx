@@ -1,0 +1,113 @@
+import type { Agent, Execution, SandboxState, Task } from '@agent-squad/contract'
+import { Link, useNavigate } from 'react-router'
+import { isActive, useCancelExecution, useStartExecution } from '../../shared/api/executions.ts'
+import type { StreamStatus } from '../../shared/hooks/event-stream.ts'
+import { useNow } from '../../shared/hooks/useNow.ts'
+import { StatusBadge } from '../../shared/ui/Badge.tsx'
+import { Button } from '../../shared/ui/Button.tsx'
+import { ConnectionIndicator } from '../../shared/ui/ConnectionIndicator.tsx'
+import { formatDuration } from '../../shared/ui/format.ts'
+import { InlineError } from '../../shared/ui/States.tsx'
+
+type HeaderProps = {
+  execution: Execution
+  task: Task | undefined
+  agent: Agent | undefined
+  sandbox: SandboxState | null
+  stream: StreamStatus
+  pullRequest: { repositoryId: string; number: number } | null
+}
+
+const ordinal = (n: number) =>
+  `${n}${n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th'}`
+
+function SandboxIndicator({ sandbox }: { sandbox: SandboxState | null }) {
+  const status = sandbox?.status ?? 'none'
+  return (
+    <span className={`sandbox sandbox-${status}`} title={sandbox?.message ?? undefined} data-status={status}>
+      <span className="sandbox-dot" aria-hidden />
+      Sandbox: {sandbox ? `${sandbox.status.toLowerCase()} (${sandbox.provider})` : 'not yet'}
+    </span>
+  )
+}
+
+/** Task, agent, branch, status, sandbox, queue place, time, and the start / cancel / retry buttons. */
+export function WorkHeader({ execution, task, agent, sandbox, stream, pullRequest }: HeaderProps) {
+  const active = isActive(execution.status)
+  const now = useNow(active)
+  const cancel = useCancelExecution()
+  const start = useStartExecution()
+  const navigate = useNavigate()
+  const since = execution.started_at ?? execution.queued_at
+  const elapsed = (execution.finished_at ? Date.parse(execution.finished_at) : now) - Date.parse(since)
+  const branch = execution.git_branch ?? (task ? `task-${task.number}` : null)
+  const restart = () =>
+    start.mutate({ taskId: execution.task_id }, { onSuccess: (next) => navigate(`/executions/${next.id}`) })
+
+  return (
+    <header className="work-header">
+      <div className="work-title">
+        <Link to={`/squads/${execution.squad_id}`} className="muted crumb">
+          Board /
+        </Link>
+        <h1>{task ? `#${task.number} ${task.title}` : 'Execution'}</h1>
+        <StatusBadge status={execution.status} />
+        <ConnectionIndicator status={stream} />
+      </div>
+      <dl className="work-facts">
+        <div>
+          <dt>Agent</dt>
+          <dd>{agent ? `${agent.name} (${agent.role})` : '–'}</dd>
+        </div>
+        <div>
+          <dt>Branch</dt>
+          <dd className="mono">{branch ?? '–'}</dd>
+        </div>
+        <div>
+          <dt>Attempt</dt>
+          <dd>
+            {execution.attempt} <span className="muted small">{execution.run_reason}</span>
+          </dd>
+        </div>
+        <div>
+          <dt>{execution.status === 'queued' ? 'Waiting' : 'Elapsed'}</dt>
+          <dd data-testid="elapsed">{formatDuration(elapsed)}</dd>
+        </div>
+        {execution.status === 'queued' && execution.queue_position ? (
+          <div>
+            <dt>Queue</dt>
+            <dd>{ordinal(execution.queue_position)} in line</dd>
+          </div>
+        ) : null}
+        <div>
+          <dt className="sr-only">Sandbox</dt>
+          <dd>
+            <SandboxIndicator sandbox={sandbox} />
+          </dd>
+        </div>
+      </dl>
+      <div className="work-actions">
+        {pullRequest ? (
+          <Link
+            className="btn btn-secondary"
+            to={`/repositories/${pullRequest.repositoryId}/pulls/${pullRequest.number}`}
+            data-testid="pr-link"
+          >
+            Pull request #{pullRequest.number}
+          </Link>
+        ) : null}
+        {active ? (
+          <Button variant="danger" onClick={() => cancel.mutate(execution.id)} busy={cancel.isPending}>
+            Cancel
+          </Button>
+        ) : (
+          <Button variant="primary" onClick={restart} busy={start.isPending}>
+            {execution.status === 'succeeded' ? 'Run again' : 'Retry'}
+          </Button>
+        )}
+      </div>
+      {execution.error ? <p className="work-error">{execution.error}</p> : null}
+      <InlineError error={cancel.error ?? start.error} />
+    </header>
+  )
+}

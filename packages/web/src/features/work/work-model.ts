@@ -1,0 +1,84 @@
+import type {
+  Execution,
+  ExecutionStep,
+  GitProgress,
+  PullRequest,
+  SandboxState,
+  StreamEvent,
+} from '@agent-squad/contract'
+
+export type Overlap = { other_task_id: string; other_execution_id: string; files: string[] }
+
+/** What the execution's stream has said so far, apart from the log (which goes straight to the terminal). */
+export type WorkState = {
+  steps: Record<string, ExecutionStep>
+  git: Partial<Record<GitProgress['operation'], GitProgress>>
+  sandbox: SandboxState | null
+  execution: Execution | null
+  pullRequest: PullRequest | null
+  overlaps: Overlap[]
+}
+
+export const emptyWork: WorkState = {
+  steps: {},
+  git: {},
+  sandbox: null,
+  execution: null,
+  pullRequest: null,
+  overlaps: [],
+}
+
+const newer = (a: { updated_at: string } | null, b: { updated_at: string }) =>
+  !a || Date.parse(b.updated_at) >= Date.parse(a.updated_at)
+
+/** Folds a batch of events (in stream order) into the state; returns the same object when nothing changed. */
+export function reduceWork(state: WorkState, events: readonly StreamEvent[]): WorkState {
+  let next = state
+  const edit = () => {
+    if (next === state) next = { ...state }
+    return next
+  }
+  for (const event of events) {
+    switch (event.type) {
+      case 'step.updated':
+        edit().steps = { ...next.steps, [event.payload.name]: event.payload }
+        break
+      case 'git.progress':
+        edit().git = { ...next.git, [event.payload.operation]: event.payload }
+        break
+      case 'sandbox.updated':
+        edit().sandbox = event.payload
+        break
+      case 'execution.created':
+      case 'execution.updated':
+        if (newer(next.execution, event.payload)) edit().execution = event.payload
+        break
+      case 'pull_request.opened':
+      case 'pull_request.updated':
+      case 'pull_request.merged':
+        if (newer(next.pullRequest, event.payload)) edit().pullRequest = event.payload
+        break
+      case 'execution.overlap': {
+        const { other_task_id, other_execution_id, files } = event.payload
+        const rest = next.overlaps.filter((o) => o.other_execution_id !== other_execution_id)
+        edit().overlaps = [...rest, { other_task_id, other_execution_id, files }]
+        break
+      }
+      default:
+        break
+    }
+  }
+  return next
+}
+
+/** Steps in pipeline order: the stream's latest word on each, else what the execution was loaded with. */
+export function mergeSteps(
+  loaded: readonly ExecutionStep[],
+  live: Record<string, ExecutionStep>,
+): ExecutionStep[] {
+  const names = new Set([...loaded.map((s) => s.name), ...Object.keys(live)])
+  const order = loaded.map((s) => s.name)
+  return [...names]
+    .sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99))
+    .map((name) => live[name] ?? (loaded.find((s) => s.name === name) as ExecutionStep))
+}

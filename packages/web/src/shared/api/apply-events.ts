@@ -1,0 +1,64 @@
+import type { Agent, Board, Page, Repository, StreamEvent } from '@agent-squad/contract'
+import type { QueryClient } from '@tanstack/react-query'
+import { applyTaskEvents } from './board-cache.ts'
+import { storeExecution } from './executions.ts'
+import { keys } from './keys.ts'
+import { removeFromPage, upsertInPage } from './page-cache.ts'
+import { storePull } from './pulls.ts'
+import { storeSquad } from './squads.ts'
+
+/**
+ * Folds a batch of a squad stream's events into every cached query they change, so each page that
+ * shows a squad, its board, agents, repositories, executions or pull requests stays live.
+ */
+export function applySquadEvents(client: QueryClient, squadId: string, events: readonly StreamEvent[]) {
+  const taskEvents = events.filter((e) => e.type.startsWith('task.'))
+  if (taskEvents.length)
+    client.setQueryData<Board>(keys.board(squadId), (board) =>
+      board ? applyTaskEvents(board, taskEvents) : board,
+    )
+
+  for (const event of events) {
+    switch (event.type) {
+      case 'task.created':
+      case 'task.updated':
+        client.setQueryData(keys.task(event.payload.id), event.payload)
+        break
+      case 'task.moved':
+        client.setQueryData(keys.task(event.payload.task.id), event.payload.task)
+        break
+      case 'squad.updated':
+        storeSquad(client, event.payload)
+        break
+      case 'agent.created':
+      case 'agent.updated':
+        client.setQueryData<Page<Agent>>(keys.agents(squadId), (p) => upsertInPage(p, event.payload))
+        break
+      case 'agent.deleted':
+        client.setQueryData<Page<Agent>>(keys.agents(squadId), (p) => removeFromPage(p, event.payload.id))
+        break
+      case 'repository.created':
+      case 'repository.updated':
+        client.setQueryData<Page<Repository>>(keys.repositories(squadId), (p) =>
+          upsertInPage(p, event.payload),
+        )
+        break
+      case 'repository.deleted':
+        client.setQueryData<Page<Repository>>(keys.repositories(squadId), (p) =>
+          removeFromPage(p, event.payload.id),
+        )
+        break
+      case 'execution.created':
+      case 'execution.updated':
+        storeExecution(client, event.payload)
+        break
+      case 'pull_request.opened':
+      case 'pull_request.updated':
+      case 'pull_request.merged':
+        storePull(client, event.payload)
+        break
+      default:
+        break
+    }
+  }
+}

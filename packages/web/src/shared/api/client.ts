@@ -1,0 +1,95 @@
+import type { ErrorBody, ErrorCode } from '@agent-squad/contract'
+
+export const API_BASE = '/api/v1'
+
+/** An answer from the API that was not a success, with the server's code and message. */
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: ErrorCode | 'network'
+  readonly details: unknown
+
+  constructor(status: number, code: ErrorCode | 'network', message: string, details?: unknown) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.details = details
+  }
+}
+
+const isErrorBody = (value: unknown): value is ErrorBody =>
+  typeof value === 'object' &&
+  value !== null &&
+  'error' in value &&
+  typeof (value as ErrorBody).error?.message === 'string'
+
+type RequestOptions = { body?: unknown; signal?: AbortSignal; query?: Record<string, string | undefined> }
+
+/**
+ * One JSON request against the API. Same-origin, so the `squad_token` cookie (token mode) rides
+ * along; a 204 answers undefined. Every failure becomes an ApiError that says what happened.
+ */
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(options.query ?? {}))
+    if (value !== undefined) params.set(key, value)
+  const url = `${API_BASE}${path}${params.size ? `?${params}` : ''}`
+  const init: RequestInit = { method, headers: { accept: 'application/json' }, signal: options.signal }
+  if (options.body !== undefined) {
+    init.headers = { ...init.headers, 'content-type': 'application/json' }
+    init.body = JSON.stringify(options.body)
+  }
+  let response: Response
+  try {
+    response = await fetch(url, init)
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error
+    throw new ApiError(0, 'network', 'Cannot reach the Agent Squad server. Is `squad serve` running?')
+  }
+  if (response.status === 204) return undefined as T
+  const text = await response.text()
+  let json: unknown = null
+  try {
+    json = text ? JSON.parse(text) : null
+  } catch {
+    json = null
+  }
+  if (!response.ok) {
+    if (isErrorBody(json))
+      throw new ApiError(response.status, json.error.code, json.error.message, json.error.details)
+    throw new ApiError(
+      response.status,
+      'internal',
+      `The server answered ${response.status} ${response.statusText}`,
+    )
+  }
+  return json as T
+}
+
+export const api = {
+  get: <T>(path: string, query?: RequestOptions['query'], signal?: AbortSignal) =>
+    request<T>('GET', path, { query, signal }),
+  post: <T>(path: string, body?: unknown) => request<T>('POST', path, { body }),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
+  delete: (path: string) => request<undefined>('DELETE', path),
+}
+
+/** What to tell the user about a failure: the server's message plus, where it helps, what to do. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error)
+  switch (error.code) {
+    case 'network':
+      return error.message
+    case 'unauthorized':
+      return `${error.message}. Set an access token (key icon, top right) and try again.`
+    case 'not_found':
+      return `${error.message}. It may have been deleted; go back and reload.`
+    case 'conflict':
+      return `${error.message}. Reload to see the latest state, then try again.`
+    case 'internal':
+    case 'unavailable':
+      return `${error.message}. Check the server's output, then try again.`
+    default:
+      return error.message
+  }
+}

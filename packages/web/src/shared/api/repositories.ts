@@ -1,0 +1,41 @@
+import type { CreateRepositoryBody, Page, Repository, UpdateRepositoryBody } from '@agent-squad/contract'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { api } from './client.ts'
+import { keys } from './keys.ts'
+import { removeFromPage, upsertInPage } from './page-cache.ts'
+
+export const useRepositories = (squadId: string) =>
+  useQuery({
+    queryKey: keys.repositories(squadId),
+    queryFn: ({ signal }) =>
+      api.get<Page<Repository>>(`/squads/${squadId}/repositories`, { limit: '500' }, signal),
+  })
+
+export function useCreateRepository(squadId: string) {
+  const client = useQueryClient()
+  return useMutation({
+    mutationFn: (body: Partial<CreateRepositoryBody> & { name: string }) =>
+      api.post<Repository>(`/squads/${squadId}/repositories`, body),
+    onSuccess: (repo) =>
+      client.setQueryData<Page<Repository>>(keys.repositories(squadId), (p) => upsertInPage(p, repo)),
+  })
+}
+
+export function useUpdateRepository(squadId: string) {
+  const client = useQueryClient()
+  return useMutation({
+    mutationFn: ({ id, body }: { id: string; body: UpdateRepositoryBody }) =>
+      api.patch<Repository>(`/repositories/${id}`, body),
+    onSuccess: (repo) =>
+      client.setQueryData<Page<Repository>>(keys.repositories(squadId), (p) => upsertInPage(p, repo)),
+  })
+}
+
+export function useDeleteRepository(squadId: string) {
+  const client = useQueryClient()
+  return useMutation({
+    mutationFn: (id: string) => api.delete(`/repositories/${id}`),
+    onSuccess: (_, id) =>
+      client.setQueryData<Page<Repository>>(keys.repositories(squadId), (p) => removeFromPage(p, id)),
+  })
+}
