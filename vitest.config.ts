@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config'
 // Pure unit tests (*.unit.test.ts) do not touch a database and run once.
 const serverTests = ['packages/server/test/**/*.test.ts']
 const unitTests = ['packages/*/test/**/*.unit.test.ts']
+// The web app: component and hook tests in happy-dom, and end-to-end tests that drive Debian's
+// Chromium against a real `squad serve` (they skip, saying why, when Chromium is missing).
+const webTests = ['packages/web/test/**/*.test.{ts,tsx}']
+const e2eTests = ['packages/web/e2e/**/*.e2e.test.ts']
 
 export default defineConfig({
   test: {
@@ -12,6 +16,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       { test: { name: 'unit', include: unitTests } },
+      { test: { name: 'web', include: webTests, exclude: unitTests, environment: 'happy-dom' } },
+      { test: { name: 'e2e', include: e2eTests, testTimeout: 180_000, hookTimeout: 180_000 } },
       {
         test: {
           name: 'pglite',

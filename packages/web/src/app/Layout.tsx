@@ -1,8 +1,8 @@
 import { Suspense, useState } from 'react'
 import { Link, Outlet } from 'react-router'
 import { useTheme } from '../shared/hooks/useTheme.ts'
-import { Loading } from '../shared/ui/States.tsx'
 import { KeyIcon, MoonIcon, SunIcon } from '../shared/ui/icons.tsx'
+import { Loading } from '../shared/ui/States.tsx'
 import { TokenDialog } from '../shared/ui/TokenDialog.tsx'
 
 export function Layout() {

@@ -12,7 +12,8 @@ export function BoardFilters({ filter, onChange, labels, agents }: FiltersProps)
   const set = <K extends keyof BoardFilter>(key: K, value: BoardFilter[K]) =>
     onChange({ ...filter, [key]: value })
   return (
-    <search className="filters">
+    // biome-ignore lint/a11y/useSemanticElements: <search> is too new for every browser the app supports.
+    <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
       <input
         type="search"
         className="filter-search"
@@ -63,6 +64,6 @@ export function BoardFilters({ filter, onChange, labels, agents }: FiltersProps)
           Clear filters
         </button>
       ) : null}
-    </search>
+    </form>
   )
 }
