@@ -9,11 +9,14 @@ import { type Config, isLoopback } from './config.ts'
 import type { Database } from './db/database.ts'
 import { openDatabase } from './db/open-database.ts'
 import { startEventHub } from './events/event-hub.ts'
+import { type Engine, type EngineOptions, startEngine } from './executions/start-engine.ts'
 import { createLocalForge } from './forge/local/local-forge.ts'
 import { createApp } from './http/app.ts'
 import type { AppDeps } from './http/deps.ts'
 import { createLogger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
+import { createSandboxProvider, type HostedSandboxProvider } from './sandbox/create-sandbox-provider.ts'
+import { serverRedactor } from './secrets/server-redactor.ts'
 import { version } from './version.ts'
 
 export type StartupStage = { stage: string; ms: number }
@@ -26,6 +29,8 @@ export type RunningServer = {
   stages: StartupStage[]
   /** The admin token created on this first start (token auth only); shown once, never stored. */
   bootstrapToken: string | null
+  engine: Engine
+  sandboxes: HostedSandboxProvider
   close(): Promise<void>
 }
 
@@ -42,7 +47,12 @@ export function resolveAuthMode(config: Pick<Config, 'SQUAD_AUTH' | 'HOST'>): Au
  */
 export async function startServer(
   config: Config,
-  options: { database?: Database; logger?: Logger; onStage?: (stage: StartupStage) => void } = {},
+  options: {
+    database?: Database
+    logger?: Logger
+    onStage?: (stage: StartupStage) => void
+    engineTuning?: EngineOptions['tuning']
+  } = {},
 ): Promise<RunningServer> {
   const stages: StartupStage[] = []
   const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
@@ -84,7 +94,13 @@ export async function startServer(
     }
     const app = createApp(deps)
     const server = await timed('listen', async () => {
-      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST })
+      // No request timeout: git pushes and SSE streams legitimately last long.
+      const s = serve({
+        fetch: app.fetch,
+        port: config.PORT,
+        hostname: config.HOST,
+        serverOptions: { requestTimeout: 0 },
+      })
       await new Promise<void>((resolve, reject) => {
         s.once('listening', resolve)
         s.once('error', reject)
@@ -97,6 +113,19 @@ export async function startServer(
     // A wildcard address is not one to connect to; this machine reaches it on loopback.
     const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host
     localForge.setListenUrl(`http://${reachable}:${port}`)
+    const sandboxes = createSandboxProvider({ config, logger })
+    const engine = await timed('workers', () =>
+      startEngine({
+        config,
+        database,
+        logger,
+        sandboxes,
+        // Remote forges (GitHub) plug in here; every repository is on the local forge until then.
+        forgeFor: () => localForge,
+        redactor: serverRedactor(config),
+        ...(options.engineTuning ? { tuning: options.engineTuning } : {}),
+      }),
+    )
     return {
       url: `http://${host}:${port}`,
       port,
@@ -104,7 +133,11 @@ export async function startServer(
       app,
       stages,
       bootstrapToken,
+      engine,
+      sandboxes,
       async close() {
+        await engine.stop()
+        await sandboxes.close()
         // Open SSE responses would keep the server alive: end them with the server.
         if ('closeAllConnections' in server) server.closeAllConnections()
         await new Promise<void>((resolve) => server.close(() => resolve()))

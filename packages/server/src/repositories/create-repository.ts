@@ -5,6 +5,7 @@ import { repositories } from '../db/schema.ts'
 import { AppError, conflict } from '../domain/errors.ts'
 import { newId } from '../domain/ids.ts'
 import { appendEvent } from '../events/append-event.ts'
+import type { Forge } from '../forge/forge.ts'
 import { findOwnedSquad } from '../squads/find-owned-squad.ts'
 import { localPathProblem } from './local-path-problem.ts'
 import { toRepositoryDto } from './repository-dto.ts'
@@ -23,6 +24,8 @@ export async function createRepository(options: {
   gitBaseUrl: string
   /** SQUAD_LOCAL_REPO_ROOTS: the only folders a file:// URL may point into. */
   localRepoRoots: readonly string[]
+  /** The local forge, which makes the (empty) bare repository behind a local record. */
+  localForge?: Pick<Forge, 'ensureRepository'>
 }): Promise<Repository> {
   const { db, user, squadId, input, gitBaseUrl, localRepoRoots } = options
   const problem = input.url === undefined ? null : localPathProblem(input.url, localRepoRoots)
@@ -33,7 +36,7 @@ export async function createRepository(options: {
     })
   }
   try {
-    return await db.transaction(async (tx) => {
+    const repository = await db.transaction(async (tx) => {
       // The squad lock keeps a concurrent squad delete from turning this insert into an FK error (500).
       await findOwnedSquad(tx, user, squadId, { lock: true })
       const [row] = await tx
@@ -52,6 +55,16 @@ export async function createRepository(options: {
       await appendEvent(tx, { type: 'repository.created', squadId, payload: repository })
       return repository
     })
+    if (repository.kind === 'local')
+      await options.localForge?.ensureRepository({
+        id: repository.id,
+        squadId,
+        name: repository.name,
+        kind: 'local',
+        url: null,
+        defaultBranch: repository.default_branch,
+      })
+    return repository
   } catch (error) {
     // The unique index decides, not a prior SELECT, so two concurrent creates cannot both pass.
     if (isUniqueViolation(error, 'repositories_squad_name_idx'))

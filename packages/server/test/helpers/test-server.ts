@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import pino from 'pino'
 import { loadConfig } from '../../src/config.ts'
+import type { EngineOptions } from '../../src/executions/start-engine.ts'
 import { type RunningServer, startServer } from '../../src/server.ts'
 import { createTestDatabase, type TestDatabase } from './test-db.ts'
 
@@ -16,9 +20,16 @@ export type TestServer = RunningServer & {
 
 /** A real server on a random loopback port over a fresh test database (PGlite or Postgres). */
 export async function startTestServer(
-  options: { auth?: 'none' | 'token'; env?: Record<string, string>; db?: TestDatabase } = {},
+  options: {
+    auth?: 'none' | 'token'
+    env?: Record<string, string>
+    db?: TestDatabase
+    engineTuning?: EngineOptions['tuning']
+  } = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase())
+  // Each server gets its own data folder: the local forge, repository cache and sandboxes live there.
+  const dataDir = options.env?.SQUAD_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'squad-test-')))
   const config = loadConfig({
     env: {},
     cwd: '/nonexistent',
@@ -26,13 +37,19 @@ export async function startTestServer(
       PORT: '0',
       HOST: '127.0.0.1',
       SQUAD_AUTH: options.auth ?? 'none',
-      SQUAD_DATA_DIR: '/tmp/squad-test-unused',
+      SQUAD_DATA_DIR: dataDir,
       SQUAD_VALIDATE_RESPONSES: 'true',
       SQUAD_LOG_LEVEL: 'silent',
+      // Tests that run executions turn the worker on; the rest insert execution rows of their own.
+      SQUAD_WORKER: 'false',
       ...options.env,
     },
   })
-  const server = await startServer(config, { database: db.database, logger: pino({ level: 'silent' }) })
+  const server = await startServer(config, {
+    database: db.database,
+    logger: pino({ level: 'silent' }),
+    ...(options.engineTuning ? { engineTuning: options.engineTuning } : {}),
+  })
   const request: TestServer['request'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers }
     if (opts.token) headers.authorization = `Bearer ${opts.token}`
@@ -56,8 +73,11 @@ export async function startTestServer(
     db,
     request,
     async stop() {
+      // Kill every sandbox (and unmount its workspace) before the data folder goes.
+      if (!options.env?.SQUAD_DATA_DIR) await server.sandboxes.cleanupOrphans([]).catch(() => {})
       await server.close()
       if (!options.db) await db.drop()
+      if (!options.env?.SQUAD_DATA_DIR) await rm(dataDir, { recursive: true, force: true }).catch(() => {})
     },
   }
 }

@@ -6,7 +6,6 @@ import { asc, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { events, repositories, squads, tasks, users } from '../../src/db/schema.ts'
 import { newId } from '../../src/domain/ids.ts'
-import { publicBaseUrl } from '../../src/repositories/clone-url.ts'
 import { skipReason } from '../helpers/test-db.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -21,17 +20,6 @@ const createSquad = async (server: TestServer) =>
   ((await server.request('POST', '/api/v1/squads', { body: { name: 'Core' } })).json as { id: string }).id
 const post = (server: TestServer, squadId: string, body: unknown) =>
   server.request('POST', `/api/v1/squads/${squadId}/repositories`, { body })
-
-describe('publicBaseUrl', () => {
-  it('prefers SQUAD_PUBLIC_URL, else the listen address (IPv6 in brackets)', () => {
-    const base = { HOST: '127.0.0.1', PORT: 8000, SQUAD_PUBLIC_URL: undefined }
-    expect(publicBaseUrl(base)).toBe('http://127.0.0.1:8000')
-    expect(publicBaseUrl({ ...base, HOST: '::1' })).toBe('http://[::1]:8000')
-    expect(publicBaseUrl({ ...base, SQUAD_PUBLIC_URL: 'https://squad.example.com/' })).toBe(
-      'https://squad.example.com',
-    )
-  })
-})
 
 describe.skipIf(skipReason)('repositories API', () => {
   let server: TestServer

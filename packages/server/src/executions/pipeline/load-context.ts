@@ -1,12 +1,24 @@
 import type { SquadConfig, StepName } from '@agent-squad/contract'
 import { eq } from 'drizzle-orm'
 import { repositories, squadMembers, squads, tasks } from '../../db/schema.ts'
-import type { RepoRef } from '../../forge/forge.ts'
+import type { Forge, RepoRef } from '../../forge/forge.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
 import type { ExecutionContext, StepResult } from './execution-context.ts'
 import { createExecutionStore } from './execution-store.ts'
 import { createLogWriter } from './log-writer.ts'
 import type { PipelineDeps } from './pipeline-deps.ts'
+
+/** One set of credentials per run, however many git commands need them (a forge may mint a token each time). */
+function withCachedCredentials(forge: Forge): Forge {
+  let cached: ReturnType<Forge['credentials']> | null = null
+  return {
+    ...forge,
+    credentials: (repo, purpose) => {
+      cached ??= forge.credentials(repo, purpose)
+      return cached
+    },
+  }
+}
 
 /** Reads what a run needs (task, repository, agent, squad settings, finished steps) into a context. */
 export async function loadContext(deps: PipelineDeps, execution: ExecutionRow, signal: AbortSignal) {
@@ -49,7 +61,7 @@ export async function loadContext(deps: PipelineDeps, execution: ExecutionRow, s
     execution,
     task,
     repo,
-    forge: deps.forgeFor(repo),
+    forge: withCachedCredentials(deps.forgeFor(repo)),
     agent: agent ?? null,
     squadConfig,
     store,

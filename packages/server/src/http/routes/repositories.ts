@@ -7,7 +7,6 @@ import {
   UpdateRepositoryBody,
 } from '@agent-squad/contract'
 import { z } from 'zod'
-import { publicBaseUrl } from '../../repositories/clone-url.ts'
 import { createRepository } from '../../repositories/create-repository.ts'
 import { deleteRepository } from '../../repositories/delete-repository.ts'
 import { findOwnedRepository } from '../../repositories/find-owned-repository.ts'
@@ -34,7 +33,7 @@ export const repositoryRoutes = [
         user,
         squadId: params.id,
         query,
-        gitBaseUrl: publicBaseUrl(deps.config),
+        gitBaseUrl: deps.localForge.baseUrl(),
       }),
   }),
   defineRoute({
@@ -55,8 +54,9 @@ export const repositoryRoutes = [
         user,
         squadId: params.id,
         input: body,
-        gitBaseUrl: publicBaseUrl(deps.config),
+        gitBaseUrl: deps.localForge.baseUrl(),
         localRepoRoots: deps.config.SQUAD_LOCAL_REPO_ROOTS,
+        localForge: deps.localForge,
       }),
   }),
   defineRoute({
@@ -69,7 +69,7 @@ export const repositoryRoutes = [
     handler: async ({ deps, user, params }) =>
       toRepositoryDto(
         await findOwnedRepository(deps.database.db, user, params.id),
-        publicBaseUrl(deps.config),
+        deps.localForge.baseUrl(),
       ),
   }),
   defineRoute({
@@ -86,7 +86,7 @@ export const repositoryRoutes = [
         user,
         repositoryId: params.id,
         input: body,
-        gitBaseUrl: publicBaseUrl(deps.config),
+        gitBaseUrl: deps.localForge.baseUrl(),
       }),
   }),
   defineRoute({

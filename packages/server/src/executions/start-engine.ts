@@ -1,0 +1,87 @@
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { createScriptAgent } from '../agents/runtime/script/script-agent.ts'
+import type { Config } from '../config.ts'
+import type { Database } from '../db/database.ts'
+import type { Forge, RepoRef } from '../forge/forge.ts'
+import type { SandboxProvider } from '../sandbox/sandbox-provider.ts'
+import type { Redactor } from '../secrets/redactor.ts'
+import type { PipelineDeps } from './pipeline/pipeline-deps.ts'
+import { createExecutionRunner } from './pipeline/run-execution.ts'
+import { startWorker, type Worker } from './queue/worker.ts'
+import { reapSandboxes } from './reap-sandboxes.ts'
+
+export type Engine = {
+  worker: Worker | null
+  reapNow(): Promise<{ killed: string[] }>
+  stop(): Promise<void>
+}
+
+export type EngineOptions = {
+  config: Config
+  database: Database
+  logger: Logger
+  sandboxes: SandboxProvider
+  forgeFor(repo: RepoRef): Forge
+  redactor: Redactor
+  workspaceOwner?: { uid: number; gid: number }
+  /** Overrides for tests (fast retries, short leases). */
+  tuning?: Partial<PipelineDeps['limits']> & { leaseMs?: number; pollMs?: number; reapIntervalMs?: number }
+}
+
+/**
+ * Starts what runs executions: the pipeline's dependencies, the queue worker (unless SQUAD_WORKER is
+ * off) and the periodic sandbox reaper.
+ */
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  const { config, database, logger, tuning = {} } = options
+  const script = createScriptAgent()
+  const deps: PipelineDeps = {
+    db: database.db,
+    logger,
+    sandboxes: options.sandboxes,
+    forgeFor: options.forgeFor,
+    // Model and CLI agents plug in here; until then every agent runs its task's script.
+    agentFor: () => script,
+    redactor: options.redactor,
+    cacheRoot: join(config.dataDir, 'cache', 'repos'),
+    patchesDir: join(config.dataDir, 'patches'),
+    ...(options.workspaceOwner ? { workspaceOwner: options.workspaceOwner } : {}),
+    limits: {
+      agentTimeoutMs: config.SQUAD_AGENT_TIMEOUT_MS,
+      gitTimeoutMs: 10 * 60_000,
+      sandboxTimeoutMs: config.SQUAD_AGENT_TIMEOUT_MS + 30 * 60_000,
+      keepFailedSandboxMs: config.SQUAD_KEEP_FAILED_SANDBOX_MINUTES * 60_000,
+      gitAttempts: 4,
+      gitBaseDelayMs: 500,
+      ...tuning,
+    },
+    defaults: { network: config.SQUAD_NETWORK === 'enabled', reviewers: [] },
+  }
+  const reapNow = () => reapSandboxes({ db: database.db, provider: options.sandboxes, logger })
+  await reapNow().catch((error) => logger.warn({ err: error }, 'initial sandbox reap failed'))
+  const worker = config.SQUAD_WORKER
+    ? await startWorker({
+        database,
+        logger,
+        run: createExecutionRunner(deps),
+        concurrency: config.SQUAD_MAX_CONCURRENCY,
+        defaultSquadConcurrency: config.SQUAD_SQUAD_CONCURRENCY,
+        ...(tuning.leaseMs ? { leaseMs: tuning.leaseMs } : {}),
+        ...(tuning.pollMs ? { pollMs: tuning.pollMs } : {}),
+      })
+    : null
+  const reaper = setInterval(
+    () => void reapNow().catch((error) => logger.warn({ err: error }, 'sandbox reap failed')),
+    tuning.reapIntervalMs ?? 60_000,
+  )
+  reaper.unref()
+  return {
+    worker,
+    reapNow,
+    async stop() {
+      clearInterval(reaper)
+      await worker?.stop()
+    },
+  }
+}
