@@ -9,7 +9,8 @@ const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx
 /**
  * The only parts of /etc a sandbox sees: name resolution, TLS roots, the dynamic linker's cache, time
  * zone, alternatives. Never shadow/gshadow, sudoers, ssh keys, /etc/ssl/private, or tool configs that
- * may carry tokens (npmrc, pip.conf). passwd and group are synthesized per sandbox.
+ * may carry tokens (npmrc, pip.conf, gitconfig: a host credential helper must never serve the agent).
+ * passwd and group are synthesized per sandbox.
  */
 export const ETC_BINDS = [
   '/etc/resolv.conf',
@@ -27,7 +28,6 @@ export const ETC_BINDS = [
   '/etc/pki/tls/certs',
   '/etc/pki/ca-trust',
   '/etc/alternatives',
-  '/etc/gitconfig',
   '/etc/ld.so.cache',
   '/etc/ld.so.conf',
   '/etc/ld.so.conf.d',
