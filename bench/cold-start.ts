@@ -22,6 +22,7 @@ const runs = args.number('runs', 5)
 const bin = fileURLToPath(new URL('../packages/server/bin/squad.js', import.meta.url))
 const work = mkdtempSync(join(tmpdir(), 'squad-bench-cold-'))
 const cleanEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' }
+const RUN_TIMEOUT_MS = 90_000
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -61,25 +62,50 @@ async function serveOnce(extraArgs: string[]): Promise<ServeRun> {
     output += chunk.toString()
   })
   const exited = exitOf(child)
-  let ms = 0
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`squad serve exited early:\n${output}`)
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/health`)
-      await res.arrayBuffer()
-      if (res.ok) {
-        ms = performance.now() - start
-        break
-      }
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 5))
-    if (performance.now() - start > 120_000) throw new Error(`no health answer after 120 s:\n${output}`)
+  try {
+    let ms = 0
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`squad serve exited early:\n${output}`)
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/api/v1/health`)
+        await res.arrayBuffer()
+        if (res.ok) {
+          ms = performance.now() - start
+          break
+        }
+      } catch {}
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      if (performance.now() - start > RUN_TIMEOUT_MS)
+        throw new Error(`no health answer after ${RUN_TIMEOUT_MS / 1000} s:\n${output}`)
+    }
+    child.kill('SIGTERM')
+    await exited
+    const stages = new Map<string, number>()
+    for (const m of output.matchAll(/✓ (.+?) +(\d+) ms/g)) stages.set((m[1] ?? '').trim(), Number(m[2]))
+    return { ms, stages }
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
   }
-  child.kill('SIGTERM')
-  await exited
-  const stages = new Map<string, number>()
-  for (const m of output.matchAll(/✓ (.+?) +(\d+) ms/g)) stages.set((m[1] ?? '').trim(), Number(m[2]))
-  return { ms, stages }
+}
+
+/** Runs one scenario `runs` times; a run that fails is reported and left out of the figures. */
+async function repeat(name: string, once: (i: number) => Promise<ServeRun>): Promise<Scenario> {
+  const results: ServeRun[] = []
+  let failures = 0
+  for (let i = 0; i < runs; i++) {
+    try {
+      results.push(await once(i))
+    } catch (error) {
+      failures++
+      console.log(
+        `! ${name}, run ${i + 1}: ${(error as Error).message.split('\n').slice(0, 6).join('\n    ')}`,
+      )
+    }
+  }
+  return { name: failures ? `${name} (${failures} failed)` : name, results }
 }
 
 type Scenario = { name: string; results: ServeRun[] }
@@ -90,6 +116,7 @@ function summarize(scenarios: Scenario[], floor: number) {
     ['scenario', 'p50 ms', 'min ms', 'max ms', 'vs floor', ...stageNames.map((s) => `${s} p50`)],
     scenarios.map((s) => {
       const times = s.results.map((r) => r.ms)
+      if (times.length === 0) return [s.name, '-', '-', '-', '-', ...stageNames.map(() => '-')]
       const p50 = median(times)
       return [
         s.name,
@@ -155,32 +182,30 @@ try {
   console.log(`floor: spawn of \`node -e 0\` p50 ${floor.toFixed(0)} ms\n`)
 
   const scenarios: Scenario[] = []
-  const newFolder: ServeRun[] = []
-  for (let i = 0; i < runs; i++) newFolder.push(await serveOnce(['--data-dir', join(work, `new-${i}`)]))
-  scenarios.push({ name: 'PGlite, new data folder', results: newFolder })
+  scenarios.push(
+    await repeat('PGlite, new data folder', (i) => serveOnce(['--data-dir', join(work, `new-${i}`)])),
+  )
   const existingDir = join(work, 'existing')
   await serveOnce(['--data-dir', existingDir])
-  const existing: ServeRun[] = []
-  for (let i = 0; i < runs; i++) existing.push(await serveOnce(['--data-dir', existingDir]))
-  scenarios.push({ name: 'PGlite, existing data folder', results: existing })
+  scenarios.push(await repeat('PGlite, existing data folder', () => serveOnce(['--data-dir', existingDir])))
 
   if (args.has('postgres')) {
-    const fresh: ServeRun[] = []
-    for (let i = 0; i < runs; i++) {
-      const db = await createBenchDatabase()
-      try {
-        fresh.push(await serveOnce(['--database-url', db.url]))
-      } finally {
-        await db.drop()
-      }
-    }
-    scenarios.push({ name: 'PostgreSQL, new database', results: fresh })
+    scenarios.push(
+      await repeat('PostgreSQL, new database', async () => {
+        const db = await createBenchDatabase()
+        try {
+          return await serveOnce(['--database-url', db.url])
+        } finally {
+          await db.drop()
+        }
+      }),
+    )
     const db = await createBenchDatabase()
     try {
       await serveOnce(['--database-url', db.url])
-      const warm: ServeRun[] = []
-      for (let i = 0; i < runs; i++) warm.push(await serveOnce(['--database-url', db.url]))
-      scenarios.push({ name: 'PostgreSQL, existing database', results: warm })
+      scenarios.push(
+        await repeat('PostgreSQL, existing database', () => serveOnce(['--database-url', db.url])),
+      )
     } finally {
       await db.drop()
     }

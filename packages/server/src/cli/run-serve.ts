@@ -51,6 +51,7 @@ export async function runServe(options: CliOptions) {
   const url = server.url
   out.write(
     `\n  Ready at ${url}\n` +
+      `    Web app  ${url}/  (open it in a browser)\n` +
       `    API      ${url}/api/v1\n` +
       `    OpenAPI  ${url}/api/v1/openapi.json\n` +
       `    Health   ${url}/api/v1/health\n` +
