@@ -1,8 +1,9 @@
 import type { Task } from '@agent-squad/contract'
-import { eq } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import type { AuthUser } from '../auth/auth-user.ts'
 import type { Db } from '../db/database.ts'
-import { tasks } from '../db/schema.ts'
+import { taskExecutions, tasks } from '../db/schema.ts'
+import { AppError } from '../domain/errors.ts'
 import { appendEvents, type NewEvent } from '../events/append-event.ts'
 import { closeGap } from './board-position.ts'
 import { lockOwnedTask } from './lock-owned-task.ts'
@@ -17,6 +18,19 @@ export async function deleteTask(options: { db: Db; user: AuthUser; taskId: stri
   const { db, user, taskId } = options
   await db.transaction(async (tx) => {
     const task = await lockOwnedTask(tx, user, taskId)
+    const [active] = await tx
+      .select({ id: taskExecutions.id })
+      .from(taskExecutions)
+      .where(and(eq(taskExecutions.taskId, taskId), inArray(taskExecutions.status, ['queued', 'running'])))
+    // Deleting would cascade into a running execution's rows while its sandbox still works on them.
+    if (active)
+      throw new AppError(
+        'conflict',
+        'This task has an execution queued or running: cancel it before deleting the task',
+        {
+          details: { execution_id: active.id },
+        },
+      )
     await tx.delete(tasks).where(eq(tasks.id, taskId))
     await closeGap(tx, task, task.position)
     const children = await tx
