@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Locator, Page } from 'playwright-core'
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..')
+const artifacts = join(repoRoot, 'artifacts/screenshots')
+const docs = join(repoRoot, 'docs/screenshots')
+
+/**
+ * Saves a screenshot under artifacts/screenshots (a CI artifact, git-ignored); with
+ * SQUAD_UPDATE_SCREENSHOTS=1 also under docs/screenshots, where the README's pictures live.
+ */
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(artifacts, { recursive: true })
+  const file = join(artifacts, `${name}.png`)
+  await page.screenshot({ path: file })
+  if (process.env.SQUAD_UPDATE_SCREENSHOTS === '1') {
+    mkdirSync(docs, { recursive: true })
+    copyFileSync(file, join(docs, `${name}.png`))
+  }
+}
+
+/** What a user does before the first task: push the project's code to the new repository. */
+export function pushInitialCommit(cloneUrl: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'squad-e2e-src-'))
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=E2E', '-c', 'user.email=e2e@example.test', ...args], {
+      cwd: dir,
+      stdio: 'pipe',
+    })
+  try {
+    git('init', '-q', '-b', 'main')
+    writeFileSync(join(dir, 'README.md'), '# Webshop\n')
+    git('add', '.')
+    git('commit', '-q', '-m', 'Initial commit')
+    git('push', '-q', cloneUrl, 'main')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Drags with the mouse the way a person does: press, nudge past the 5 px threshold, move, release. */
+export async function dragTo(page: Page, from: Locator, to: Locator) {
+  const a = await from.boundingBox()
+  const b = await to.boundingBox()
+  if (!a || !b) throw new Error('cannot drag: an element is not visible')
+  const start = { x: a.x + a.width / 2, y: a.y + 12 }
+  await page.mouse.move(start.x, start.y)
+  await page.mouse.down()
+  await page.mouse.move(start.x + 12, start.y + 4, { steps: 4 })
+  await page.mouse.move(b.x + b.width / 2, b.y + Math.min(80, b.height / 2), { steps: 20 })
+  await page.waitForTimeout(100)
+  await page.mouse.up()
+}
+
+/** The lines of the open terminal (its whole scrollback), via the page's read-only test handle. */
+export const terminalLines = async (page: Page) =>
+  (await page.evaluate(() => window.__squad?.terminal?.text() ?? '')).split('\n')
+
+/** Lines `line N` from the script's output, in the order the terminal shows them. */
+export const numberedLines = (lines: string[]) =>
+  lines.filter((l) => /^line \d+$/.test(l.trim())).map((l) => Number(l.trim().slice(5)))
