@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { Config } from '../config.ts'
-import type { SandboxLogger } from './local/folder-sandboxes.ts'
+import type { SandboxLogger } from './local/folder-sandbox-types.ts'
 import { LocalSandboxProvider } from './local/local-sandbox-provider.ts'
 import { ProcessSandboxProvider } from './process/process-sandbox-provider.ts'
 import type { SandboxProvider } from './sandbox-provider.ts'

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { isAbsolute, join, normalize } from 'node:path'
-import { z } from 'zod'
+import { chmod, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { isAbsolute, normalize } from 'node:path'
 import { AppError, notFound } from '../../domain/errors.ts'
 import type {
   CommandRunOpts,
@@ -12,128 +11,30 @@ import type {
   SandboxProvider,
 } from '../sandbox-provider.ts'
 import { makeCommands } from './commands.ts'
-import { type Launch, type RawResult, type RunningProcess, startProcess } from './run-process.ts'
+import {
+  killUidProcesses,
+  messageOf,
+  safeJson,
+  validateCreateOpts,
+  writeMeta,
+} from './folder-sandbox-support.ts'
+import {
+  ENV_NAME,
+  type Exec,
+  type FolderSandboxesOpts,
+  ID,
+  type Live,
+  MAX_TIMER_MS,
+  MB,
+  type SandboxDriver,
+  type SandboxLogger,
+  SandboxMeta,
+  type SandboxPaths,
+  sandboxPaths,
+  stderrLogger,
+} from './folder-sandbox-types.ts'
+import { type RunningProcess, startProcess } from './run-process.ts'
 import { processesOf } from './uid-pool.ts'
-
-/** Where one sandbox lives on the host: `<root>/<sandboxId>/…`. */
-export type SandboxPaths = {
-  dir: string
-  meta: string
-  workspace: string
-  tmp: string
-  home: string
-  etc: string
-  /** Upper and work directories of the overlay, when the workspace is one. */
-  layers: string
-}
-
-export const sandboxPaths = (root: string, sandboxId: string): SandboxPaths => {
-  const dir = join(root, sandboxId)
-  return {
-    dir,
-    meta: join(dir, 'meta.json'),
-    workspace: join(dir, 'workspace'),
-    tmp: join(dir, 'tmp'),
-    home: join(dir, 'home'),
-    etc: join(dir, 'etc'),
-    layers: join(dir, 'overlay'),
-  }
-}
-
-/**
- * meta.json: what a later server process needs to reconnect, list and reap a sandbox. The environment
- * is deliberately absent (it may hold secrets): it lives in memory only, so a sandbox reconnected
- * after a restart runs its commands without its create-time `envs`.
- */
-export const SandboxMeta = z.object({
-  version: z.literal(1),
-  sandboxId: z.string(),
-  provider: z.string(),
-  metadata: z.record(z.string(), z.string()),
-  startedAt: z.string(),
-  endAt: z.string(),
-  /** The host uid (and gid) the sandbox's processes and files belong to. */
-  uid: z.number().int(),
-  gid: z.number().int(),
-  network: z.boolean(),
-  workspace: z.enum(['overlay', 'copy', 'empty']),
-  extraReadOnlyBinds: z.array(z.string()),
-})
-export type SandboxMeta = z.infer<typeof SandboxMeta>
-export type WorkspaceKind = SandboxMeta['workspace']
-
-/** Runs argv inside the sandbox and returns raw bytes (the files API of the local provider uses it). */
-export type Exec = (
-  argv: string[],
-  opts: { stdin?: Uint8Array; maxOutputBytes: number; timeoutMs: number },
-) => Promise<RawResult>
-
-/** Everything that differs between "inside bubblewrap" and "a plain child process". */
-export type SandboxDriver = {
-  readonly name: string
-  /** Dedicated uid per sandbox (root only), or the server's own. */
-  readonly identity: { kind: 'per-sandbox'; base: number; count: number } | { kind: 'server' }
-  /** Rejects with AppError `unavailable` saying how to fix it. */
-  ensureAvailable(): Promise<void>
-  /** Creates workspace, tmp, home… under `paths.dir` (which exists, mode 0700). */
-  prepare(input: {
-    sandboxId: string
-    paths: SandboxPaths
-    opts: SandboxCreateOpts
-    uid: number
-    gid: number
-  }): Promise<WorkspaceKind>
-  /** The workspace as commands see it. */
-  workdir(paths: SandboxPaths): string
-  /** The environment every command starts from, before the sandbox's and the command's own. */
-  baseEnv(paths: SandboxPaths): Record<string, string>
-  launch(input: {
-    meta: SandboxMeta
-    paths: SandboxPaths
-    argv: string[]
-    cwd: string | undefined
-    env: Record<string, string>
-    /** The command's network: its own `network` option, else the sandbox's. */
-    network: boolean
-  }): Launch
-  files(input: { meta: SandboxMeta; paths: SandboxPaths; exec: Exec }): Files
-  /** Unmounts whatever the driver mounted under `paths.dir`; the folder is deleted afterwards. */
-  release(paths: SandboxPaths): Promise<void>
-}
-
-export type SandboxLogger = { warn(obj: object, msg: string): void }
-
-export const stderrLogger: SandboxLogger = {
-  warn: (obj, msg) => process.stderr.write(`WARN ${msg} ${JSON.stringify(obj)}\n`),
-}
-
-export type FolderSandboxesOpts = {
-  /** Folder holding one sub-folder per sandbox (created with mode 0700), e.g. `<dataDir>/sandboxes`. */
-  root: string
-  driver: SandboxDriver
-  /** Lifetime of a sandbox when create() gives no timeoutMs. Default 1 hour. */
-  defaultSandboxTimeoutMs?: number
-  /** Per-command deadline when run() gives none. Default 5 minutes. */
-  defaultCommandTimeoutMs?: number
-  /** Default cap of kept stdout and of stderr. Default 10 MB. */
-  defaultMaxOutputBytes?: number
-  logger?: SandboxLogger
-}
-
-type Live = {
-  meta: SandboxMeta
-  paths: SandboxPaths
-  /** Create-time envs: memory only, never on disk. */
-  envs: Record<string, string>
-  running: Set<RunningProcess>
-  timer?: NodeJS.Timeout
-  killing?: Promise<void>
-}
-
-const ID = /^sbx-[0-9a-f]{16}$/
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-const MAX_TIMER_MS = 2 ** 31 - 1
-const MB = 1024 * 1024
 
 /**
  * A sandbox provider whose sandboxes are folders on this host; the driver decides how commands are
@@ -462,53 +363,3 @@ export class FolderSandboxes implements SandboxProvider {
     }
   }
 }
-
-function validateCreateOpts(opts: SandboxCreateOpts) {
-  for (const [name, value] of Object.entries(opts.envs ?? {})) {
-    if (!ENV_NAME.test(name)) throw new AppError('bad_request', `invalid environment variable name: ${name}`)
-    if (typeof value !== 'string' || value.includes('\0'))
-      throw new AppError('bad_request', `environment variable ${name} must be a string without NUL`)
-  }
-  for (const [key, value] of Object.entries(opts.metadata ?? {}))
-    if (typeof value !== 'string') throw new AppError('bad_request', `metadata ${key} must be a string`)
-  if (opts.timeoutMs !== undefined && (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs <= 0))
-    throw new AppError('bad_request', 'timeoutMs must be a positive whole number of milliseconds')
-  for (const bind of opts.extraReadOnlyBinds ?? [])
-    if (!isAbsolute(bind) || normalize(bind) !== bind || bind === '/')
-      throw new AppError(
-        'bad_request',
-        `extraReadOnlyBinds needs normalized absolute paths other than /: ${bind}`,
-      )
-}
-
-async function writeMeta(paths: SandboxPaths, meta: SandboxMeta) {
-  const temporary = `${paths.meta}.${randomBytes(4).toString('hex')}.tmp`
-  await writeFile(temporary, `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 })
-  await rename(temporary, paths.meta)
-}
-
-/** SIGKILLs every process whose real uid is `uid` until none is left (bounded to a few seconds). */
-async function killUidProcesses(uid: number) {
-  const deadline = Date.now() + 5000
-  for (;;) {
-    const pids = (await processesOf(uid, uid + 1)).get(uid) ?? []
-    if (pids.length === 0) return
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {}
-    }
-    if (Date.now() > deadline) throw new Error(`processes of uid ${uid} survive SIGKILL: ${pids.join(' ')}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
-export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))

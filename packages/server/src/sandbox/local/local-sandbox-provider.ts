@@ -13,13 +13,9 @@ import {
   setprivCommand,
   WORKDIR,
 } from './bwrap-args.ts'
-import {
-  FolderSandboxes,
-  type FolderSandboxesOpts,
-  messageOf,
-  type SandboxDriver,
-  type SandboxPaths,
-} from './folder-sandboxes.ts'
+import { messageOf } from './folder-sandbox-support.ts'
+import type { FolderSandboxesOpts, SandboxDriver, SandboxPaths } from './folder-sandbox-types.ts'
+import { FolderSandboxes } from './folder-sandboxes.ts'
 import { sandboxFiles } from './sandbox-files.ts'
 import { isWithin } from './sandbox-paths.ts'
 import { prepareWorkspace, releaseWorkspace } from './workspace.ts'

@@ -1,7 +1,7 @@
 import { posix } from 'node:path'
 import { AppError } from '../../domain/errors.ts'
 import type { EntryInfo, Files } from '../sandbox-provider.ts'
-import type { Exec } from './folder-sandboxes.ts'
+import type { Exec } from './folder-sandbox-types.ts'
 import { confinePath } from './sandbox-paths.ts'
 
 const MB = 1024 * 1024

@@ -4,7 +4,7 @@ import { mkdir, readFile, realpath, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { AppError } from '../../domain/errors.ts'
-import type { WorkspaceKind } from './folder-sandboxes.ts'
+import type { WorkspaceKind } from './folder-sandbox-types.ts'
 import { isWithin } from './sandbox-paths.ts'
 
 const run = promisify(execFile)

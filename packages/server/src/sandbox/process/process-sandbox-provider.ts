@@ -1,11 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
-import {
-  FolderSandboxes,
-  type FolderSandboxesOpts,
-  type SandboxDriver,
-  stderrLogger,
-} from '../local/folder-sandboxes.ts'
+import { type FolderSandboxesOpts, type SandboxDriver, stderrLogger } from '../local/folder-sandbox-types.ts'
+import { FolderSandboxes } from '../local/folder-sandboxes.ts'
 import { DEFAULT_PATH } from '../local/local-sandbox-provider.ts'
 import { prepareWorkspace, releaseWorkspace } from '../local/workspace.ts'
 import { hostFiles } from './host-files.ts'
