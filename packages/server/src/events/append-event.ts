@@ -3,8 +3,10 @@ import { eventsByType } from '@agent-squad/contract'
 import { sql } from 'drizzle-orm'
 import type { Executor } from '../db/database.ts'
 import { events } from '../db/schema.ts'
+import { encodeAnnouncement } from './announcement.ts'
+import { toStreamEvent } from './stream-event.ts'
 
-/** The NOTIFY channel every committed event is announced on (payload: the highest new id). */
+/** The NOTIFY channel every committed batch of events is announced on (payload: see announcement.ts). */
 export const EVENTS_CHANNEL = 'squad_events'
 
 /** Arbitrary, fixed advisory-lock key that orders event-log writers (see below). */
@@ -23,7 +25,7 @@ export type NewEvent = {
 
 /**
  * Appends events to the log inside the caller's transaction and announces them with NOTIFY, which
- * Postgres delivers only if and when that transaction commits.
+ * Postgres delivers only if and when that transaction commits (see announcement.ts for the payload).
  *
  * Why the lock: ids come from a sequence when the row is inserted, but transactions commit in any
  * order, so a reader asking for "id > N" could see id 12 before id 11 commits and then never look
@@ -33,27 +35,24 @@ export type NewEvent = {
  */
 export async function appendEvents(tx: Executor, batch: NewEvent[]): Promise<number[]> {
   if (batch.length === 0) return []
-  for (const event of batch) {
+  const values = batch.map((event) => {
     const definition = eventsByType.get(event.type)
     if (!definition) throw new Error(`unknown event type ${event.type}`)
-  }
+    return {
+      type: event.type,
+      scope: definition.scope,
+      squadId: event.squadId,
+      taskId: event.taskId ?? null,
+      executionId: event.executionId ?? null,
+      payload: event.payload,
+    }
+  })
   await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK_KEY})`)
-  const rows = await tx
-    .insert(events)
-    .values(
-      batch.map((event) => ({
-        type: event.type,
-        scope: eventsByType.get(event.type)?.scope ?? 'squad',
-        squadId: event.squadId,
-        taskId: event.taskId ?? null,
-        executionId: event.executionId ?? null,
-        payload: event.payload,
-      })),
-    )
-    .returning({ id: events.id })
-  const ids = rows.map((r) => r.id)
-  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${String(Math.max(...ids))})`)
-  return ids
+  // The rows as stored (jsonb-normalised payload, default created_at): exactly what a replay reads.
+  const rows = await tx.insert(events).values(values).returning()
+  const appended = rows.map(toStreamEvent).sort((a, b) => a.id - b.id)
+  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${encodeAnnouncement(appended)})`)
+  return appended.map((e) => e.id)
 }
 
 export const appendEvent = (tx: Executor, event: NewEvent) => appendEvents(tx, [event])

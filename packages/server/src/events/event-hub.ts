@@ -2,6 +2,7 @@ import type { StreamEvent } from '@agent-squad/contract'
 import { asc, gt, sql } from 'drizzle-orm'
 import type { Database } from '../db/database.ts'
 import { events } from '../db/schema.ts'
+import { type Announcement, decodeAnnouncement } from './announcement.ts'
 import { EVENTS_CHANNEL } from './append-event.ts'
 import { type StreamKey, streamKeyString, streamKeysOf, toStreamEvent } from './stream-event.ts'
 
@@ -10,7 +11,7 @@ export type Subscriber = (event: StreamEvent) => void
 export type EventHub = {
   /** Delivers every event of `key` committed from now on, in id order, until the returned function is called. */
   subscribe(key: StreamKey, subscriber: Subscriber): () => void
-  /** Live subscribers, by stream kind (for /metrics and leak tests). */
+  /** Live subscribers in this process, all streams together (for /metrics and leak tests). */
   subscriberCount(): number
   stop(): Promise<void>
 }
@@ -18,10 +19,14 @@ export type EventHub = {
 const FETCH_BATCH = 1000
 
 /**
- * One per process. It LISTENs on the events channel and, on each NOTIFY, reads the new rows once
- * (not once per client) and hands them to the subscribers of the streams they belong to. Because it
- * reads from the log rather than trusting NOTIFY payloads, every process on one database, including
- * ones that missed a notification during a reconnect, delivers the same events in the same order.
+ * One per process. It LISTENs on the events channel and hands each committed event, once (not once
+ * per client), to the subscribers of the streams it belongs to, in id order.
+ *
+ * Usually the NOTIFY carries the events themselves, and they follow on from the last id handed out:
+ * NOTIFYs arrive in commit order and ids become visible in commit order, so nothing can be missing
+ * and they are delivered at once. Otherwise (a gap left by a rolled-back id, a batch too big for a
+ * NOTIFY, a lost LISTEN connection, a read already under way) the hub reads the log from the last id
+ * it handed out. So every process on one database delivers the same events in the same order.
  */
 export async function startEventHub(
   database: Database,
@@ -29,10 +34,11 @@ export async function startEventHub(
 ) {
   const subscribers = new Map<string, Set<Subscriber>>()
   let total = 0
+  /** Every event up to here has been handed out, or passed over while nobody here listened. */
   let lastId = 0
   let announcedId = 0
-  let fetching: Promise<void> | null = null
-  let again = false
+  let reading: Promise<void> | null = null
+  let readAgain = false
   let stopped = false
 
   const [maxRow] = await database.db.select({ max: sql<string | null>`max(${events.id})` }).from(events)
@@ -53,7 +59,15 @@ export async function startEventHub(
     }
   }
 
-  const drain = async () => {
+  const deliver = (batch: StreamEvent[]) => {
+    for (const event of batch) {
+      if (event.id <= lastId) continue
+      lastId = event.id
+      dispatch(event)
+    }
+  }
+
+  const readLog = async () => {
     while (!stopped) {
       if (total === 0) {
         // Nobody listens here: skip reading. A later subscriber replays from the log by itself.
@@ -66,37 +80,46 @@ export async function startEventHub(
         .where(gt(events.id, lastId))
         .orderBy(asc(events.id))
         .limit(FETCH_BATCH)
-      for (const row of rows) {
-        lastId = row.id
-        dispatch(toStreamEvent(row))
-      }
+      deliver(rows.map(toStreamEvent))
       if (rows.length < FETCH_BATCH) return
     }
   }
 
-  const poke = () => {
-    if (fetching) {
-      again = true
+  const catchUp = () => {
+    if (reading) {
+      readAgain = true
       return
     }
-    fetching = drain()
+    reading = readLog()
       .catch((error) => options.onError?.(error))
       .finally(() => {
-        fetching = null
-        if (again && !stopped) {
-          again = false
-          poke()
+        reading = null
+        if (readAgain && !stopped) {
+          readAgain = false
+          catchUp()
         }
       })
   }
 
-  const unlisten = await database.listen(EVENTS_CHANNEL, (payload) => {
-    const id = Number(payload)
-    if (Number.isFinite(id)) announcedId = Math.max(announcedId, id)
-    poke()
-  })
+  const onAnnouncement = (payload: string) => {
+    let announcement: Announcement
+    try {
+      announcement = decodeAnnouncement(payload)
+    } catch (error) {
+      options.onError?.(error)
+      return catchUp()
+    }
+    announcedId = Math.max(announcedId, announcement.lastId)
+    if (announcement.lastId <= lastId) return
+    const batch = announcement.events
+    if (!reading && total === 0) lastId = announcement.lastId
+    else if (!reading && batch?.[0]?.id === lastId + 1) deliver(batch)
+    else catchUp()
+  }
+
+  const unlisten = await database.listen(EVENTS_CHANNEL, onAnnouncement)
   // After a lost LISTEN connection, read whatever committed meanwhile.
-  database.onReconnect(poke)
+  database.onReconnect(catchUp)
 
   const hub: EventHub = {
     subscribe(key, subscriber) {
@@ -118,7 +141,7 @@ export async function startEventHub(
     async stop() {
       stopped = true
       await unlisten()
-      await fetching
+      await reading
     },
   }
   return hub

@@ -12,6 +12,8 @@ import { authenticate } from './authenticate.ts'
 import type { AppDeps } from './deps.ts'
 
 const REPLAY_BATCH = 500
+/** Live events held per client while its replay runs; beyond this the replay reads them from the log. */
+const MAX_BUFFERED = 5000
 /** A client this far behind is cut off; it reconnects with Last-Event-ID and replays from the log. */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024
 const encoder = new TextEncoder()
@@ -61,36 +63,46 @@ export function mountSse(app: Hono, deps: AppDeps) {
 
 /**
  * Replays the stream from the log after `afterId`, then goes live, without a gap or a duplicate:
- * the live subscription starts before the replay query, events that arrive meanwhile wait in a
- * buffer, and every event is sent only if its id is above the last one sent.
+ * the live subscription starts before the first replay query, live events that arrive meanwhile wait
+ * in a buffer, and an event is sent only if its id is above the last one sent. The replay reads one
+ * batch at a time, and only once the client has taken the previous one.
  */
 function openStream(c: Context, deps: AppDeps, key: StreamKey, afterId: number) {
   let lastSent = afterId
   let closed = false
-  let cleanup = () => {}
+  let close = () => {}
+  let onPull = () => {}
 
   const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
+        const write = (text: string) => {
+          if (!closed) controller.enqueue(encoder.encode(text))
+        }
         const send = (event: StreamEvent, phase: 'replay' | 'live') => {
           if (closed || event.id <= lastSent) return
           lastSent = event.id
           controller.enqueue(frameOf(event))
           deps.metrics.sseEventsSent.inc({ phase })
-          if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) {
+          // The replay waits for room instead (below); live events cannot wait.
+          if (phase === 'live' && (controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) {
             deps.logger.warn({ stream: key, lastSent }, 'SSE client too slow; closing so it can resume')
             close()
             controller.close()
           }
         }
-        const write = (text: string) => {
-          if (!closed) controller.enqueue(encoder.encode(text))
-        }
 
+        // Live events that arrive during the replay. Past MAX_BUFFERED they are dropped and the
+        // replay reads once more instead: they are all in the log by then.
         let buffer: StreamEvent[] | null = []
+        let dropped = false
         const unsubscribe = deps.hub.subscribe(key, (event) => {
-          if (buffer) buffer.push(event)
-          else send(event, 'live')
+          if (!buffer) return send(event, 'live')
+          if (buffer.length < MAX_BUFFERED) buffer.push(event)
+          else {
+            buffer = []
+            dropped = true
+          }
         })
         const heartbeat = setInterval(
           () => write(`event: heartbeat\ndata: {"time":"${new Date().toISOString()}"}\n\n`),
@@ -98,14 +110,14 @@ function openStream(c: Context, deps: AppDeps, key: StreamKey, afterId: number) 
         )
         heartbeat.unref()
         deps.metrics.sseClients.inc()
-        const close = () => {
+        close = () => {
           if (closed) return
           closed = true
           clearInterval(heartbeat)
           unsubscribe()
+          onPull()
           deps.metrics.sseClients.dec()
         }
-        cleanup = close
         c.req.raw.signal.addEventListener('abort', close, { once: true })
 
         const connected: ConnectedEvent = {
@@ -116,11 +128,23 @@ function openStream(c: Context, deps: AppDeps, key: StreamKey, afterId: number) 
         }
         write(`retry: 2000\nevent: connected\ndata: ${JSON.stringify(connected)}\n\n`)
 
+        const full = () => !closed && (controller.desiredSize ?? 1) <= 0
+        const room = () =>
+          new Promise<void>((resolve) => {
+            onPull = resolve
+          })
         const replay = async () => {
-          while (!closed) {
+          for (;;) {
+            if (full()) await room()
+            if (closed) return
+            // Whatever was dropped before this query started is committed, so this query reads it.
+            dropped = false
             const batch = await readEvents(deps.database.db, { key, afterId: lastSent, limit: REPLAY_BATCH })
-            for (const event of batch) send(event, 'replay')
-            if (batch.length < REPLAY_BATCH) break
+            for (const event of batch) {
+              if (full()) await room()
+              send(event, 'replay')
+            }
+            if (batch.length < REPLAY_BATCH && !dropped) break
           }
           const pending = buffer ?? []
           buffer = null
@@ -134,8 +158,11 @@ function openStream(c: Context, deps: AppDeps, key: StreamKey, afterId: number) 
           } catch {}
         })
       },
+      pull() {
+        onPull()
+      },
       cancel() {
-        cleanup()
+        close()
       },
     },
     new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),

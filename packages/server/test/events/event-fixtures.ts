@@ -4,7 +4,7 @@ import type { Db } from '../../src/db/database.ts'
 import { LISTEN_APPLICATION_NAME } from '../../src/db/postgres.ts'
 import { taskExecutions, tasks } from '../../src/db/schema.ts'
 import { newId } from '../../src/domain/ids.ts'
-import { appendEvent, type NewEvent } from '../../src/events/append-event.ts'
+import { appendEvents, type NewEvent } from '../../src/events/append-event.ts'
 import { readEvents } from '../../src/events/read-events.ts'
 import type { StreamKey } from '../../src/events/stream-event.ts'
 import type { TestServer } from '../helpers/test-server.ts'
@@ -36,12 +36,7 @@ type TaskRef = { id: string; squadId: string }
 type ExecutionRef = { id: string; taskId: string; squadId: string }
 
 /** Appends events in one transaction of their own, as a use case does after its state change. */
-export const append = (db: Db, ...batch: NewEvent[]) =>
-  db.transaction(async (tx) => {
-    const ids: number[] = []
-    for (const event of batch) ids.push(...(await appendEvent(tx, event)))
-    return ids
-  })
+export const append = (db: Db, ...batch: NewEvent[]) => db.transaction((tx) => appendEvents(tx, batch))
 
 export const squadUpdated = (squad: Squad, name = squad.name): NewEvent => ({
   type: 'squad.updated',

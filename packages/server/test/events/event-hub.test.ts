@@ -1,7 +1,9 @@
 import type { StreamEvent } from '@agent-squad/contract'
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { appendEvent } from '../../src/events/append-event.ts'
+import { appendEvent, EVENTS_CHANNEL } from '../../src/events/append-event.ts'
 import { type EventHub, startEventHub } from '../../src/events/event-hub.ts'
+import { readEvents } from '../../src/events/read-events.ts'
 import { createTestDatabase, skipReason, type TestDatabase } from '../helpers/test-db.ts'
 import { append, eventually, logIds } from './event-fixtures.ts'
 
@@ -99,5 +101,42 @@ describe.skipIf(skipReason)('event hub', () => {
     await eventually(() => marker.includes(last as number))
     expect(got).toEqual([first])
     stopMarker()
+  })
+
+  it('reads the log when the NOTIFY cannot prove nothing is missing: a rolled-back id, a batch too big to carry, a bad payload', async () => {
+    const db = test.database.db
+    const got: StreamEvent[] = []
+    const stop = hub.subscribe({ kind: 'execution', id: executionId }, (e) => got.push(e))
+    const before = (await logIds(db, { kind: 'execution', id: executionId })).at(-1) ?? 0
+    // A rolled-back append burns an id: the next announcement does not follow on from the last one.
+    await db
+      .transaction(async (tx) => {
+        await appendEvent(tx, log('never'))
+        throw new Error('rolled back')
+      })
+      .catch(() => {})
+    await append(db, log('after the gap'))
+    // 20 kB of output: announced by id only.
+    await append(db, log('x'.repeat(20_000)), log('é'.repeat(3000)))
+    // A payload nobody can parse is reported, then the log is read.
+    await db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, '[not json')`)
+    await append(db, log('last'))
+
+    const expected = await readEvents(db, {
+      key: { kind: 'execution', id: executionId },
+      afterId: before,
+      limit: 100,
+    })
+    expect(expected.map((e) => (e.payload as { text: string }).text.slice(0, 13))).toEqual([
+      'after the gap',
+      'x'.repeat(13),
+      'é'.repeat(13),
+      'last',
+    ])
+    await eventually(() => got.length >= 4)
+    // Live events are the log's rows, field for field.
+    expect(got).toEqual(expected)
+    expect(errors.some((e) => e instanceof SyntaxError)).toBe(true)
+    stop()
   })
 })
