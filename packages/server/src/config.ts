@@ -46,6 +46,9 @@ export const ConfigSchema = z.object({
   SQUAD_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   SQUAD_SQUAD_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   SQUAD_AGENT_TIMEOUT_MS: positiveMs(1000).default(30 * 60_000),
+  SQUAD_LEASE_MS: positiveMs(1000)
+    .max(10 * 60_000)
+    .default(15_000),
   SQUAD_KEEP_FAILED_SANDBOX_MINUTES: z.coerce
     .number()
     .int()
@@ -79,6 +82,7 @@ export const configExpects: Record<ConfigKey, string> = {
   SQUAD_MAX_CONCURRENCY: 'a whole number of executions from 1 to 256',
   SQUAD_SQUAD_CONCURRENCY: 'a whole number of executions from 1 to 256',
   SQUAD_AGENT_TIMEOUT_MS: 'a whole number of milliseconds, at least 1000',
+  SQUAD_LEASE_MS: 'a whole number of milliseconds from 1000 to 600000 (10 min)',
   SQUAD_KEEP_FAILED_SANDBOX_MINUTES: 'a whole number of minutes from 0 to 10080 (a week)',
   SQUAD_NETWORK: 'one of enabled, disabled',
 }

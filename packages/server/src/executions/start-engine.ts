@@ -67,7 +67,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         run: createExecutionRunner(deps),
         concurrency: config.SQUAD_MAX_CONCURRENCY,
         defaultSquadConcurrency: config.SQUAD_SQUAD_CONCURRENCY,
-        ...(tuning.leaseMs ? { leaseMs: tuning.leaseMs } : {}),
+        leaseMs: tuning.leaseMs ?? config.SQUAD_LEASE_MS,
         ...(tuning.pollMs ? { pollMs: tuning.pollMs } : {}),
       })
     : null
