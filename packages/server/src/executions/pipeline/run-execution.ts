@@ -6,6 +6,7 @@ import type { RunExecution } from '../queue/worker.ts'
 import type { ExecutionContext, Step } from './execution-context.ts'
 import { loadContext } from './load-context.ts'
 import type { PipelineDeps } from './pipeline-deps.ts'
+import { pointOriginAtForge } from './sandbox-git.ts'
 import { agent } from './steps/agent.ts'
 import { branch } from './steps/branch.ts'
 import { cleanup, type Outcome } from './steps/cleanup.ts'
@@ -46,6 +47,8 @@ async function reattach(ctx: ExecutionContext, status: Map<StepName, string>) {
   ctx.sandbox = await ctx.deps.sandboxes.connect(sandboxId).catch(() => null)
   if (ctx.sandbox) {
     ctx.log.write('system', `Resumed: re-attached to sandbox ${sandboxId}\n`)
+    // The restarted server may listen elsewhere than the one that made the workspace.
+    if (finished.has(status.get('clone') ?? '')) await pointOriginAtForge(ctx)
     return
   }
   const pushed = status.get('push') === 'succeeded'

@@ -112,3 +112,12 @@ export async function sandboxGit(ctx: ExecutionContext, args: string[], options:
 /** stdout of a git command, trimmed. */
 export const gitOutput = async (ctx: ExecutionContext, args: string[]) =>
   (await sandboxGit(ctx, args, { quiet: true })).stdout.trim()
+
+/**
+ * Points the workspace's `origin` at the forge's clone URL as this server knows it now. The shared
+ * base checkout, and a sandbox re-attached after a restart, keep the URL they were made with, which
+ * is stale once the server listens elsewhere (another PORT, PORT=0, a new SQUAD_PUBLIC_URL): every
+ * fetch and push would then go to an address nobody answers.
+ */
+export const pointOriginAtForge = (ctx: ExecutionContext) =>
+  sandboxGit(ctx, ['remote', 'set-url', 'origin', ctx.forge.cloneUrl(ctx.repo)], { quiet: true })

@@ -1,11 +1,12 @@
 import { AppError } from '../../../domain/errors.ts'
 import { type ExecutionContext, requireSandbox, resultString, type Step } from '../execution-context.ts'
-import { gitOutput, sandboxGit } from '../sandbox-git.ts'
+import { gitOutput, pointOriginAtForge, sandboxGit } from '../sandbox-git.ts'
 
 /**
  * Makes the workspace a clone at the base commit. A sandbox made from the cached checkout already
  * is one (this only checks it); a provider that cannot mount the cache (a remote sandbox) clones
- * here, with the credentials in that one command's environment.
+ * here, with the credentials in that one command's environment. Either way `origin` ends up at the
+ * forge's current URL (the cached checkout may have been made while the server listened elsewhere).
  */
 export const clone: Step = async (ctx: ExecutionContext) => {
   const sandbox = requireSandbox(ctx)
@@ -18,7 +19,7 @@ export const clone: Step = async (ctx: ExecutionContext) => {
       remote: { credentials, operation: 'clone' },
     })
     await sandboxGit(ctx, ['checkout', '--quiet', '-B', ctx.repo.defaultBranch, base])
-  }
+  } else await pointOriginAtForge(ctx)
   const head = await gitOutput(ctx, ['rev-parse', 'HEAD'])
   if (head !== base)
     throw new AppError(
