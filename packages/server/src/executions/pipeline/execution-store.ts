@@ -27,20 +27,37 @@ export type ExecutionPatch = Partial<
 >
 
 /**
+ * More work in an execution update's transaction (moving the task, recording the sandbox). It
+ * returns the events of what it changed, which are appended after it, together with the update's own.
+ */
+export type AlsoInTransaction = (tx: Executor, row: ExecutionRow) => Promise<NewEvent[] | undefined>
+
+/**
  * Every write the pipeline makes about one execution, each in a transaction with its event, so the
  * database and the streams always tell the same story.
  */
 export function createExecutionStore(db: Db, ids: { executionId: string; squadId: string; taskId: string }) {
   const scope = { squadId: ids.squadId, taskId: ids.taskId, executionId: ids.executionId }
 
-  const updateExecutionIn = async (tx: Executor, patch: ExecutionPatch): Promise<ExecutionRow> => {
+  /**
+   * Events go last, after whatever `also` locks (the squad's row, to move the task): appending takes
+   * the event log's lock, and a transaction that took it before a row lock could deadlock with one
+   * that holds a share lock on that row (any insert referencing the squad, e.g. a pull request)
+   * while it waits for the event log.
+   */
+  const updateExecutionIn = async (
+    tx: Executor,
+    patch: ExecutionPatch,
+    also?: AlsoInTransaction,
+  ): Promise<ExecutionRow> => {
     const [row] = await tx
       .update(taskExecutions)
       .set({ ...patch, updatedAt: new Date() })
       .where(eq(taskExecutions.id, ids.executionId))
       .returning()
     if (!row) throw new Error(`execution ${ids.executionId} disappeared`)
-    await appendEvent(tx, { type: 'execution.updated', ...scope, payload: toExecutionDto(row) })
+    const more = (await also?.(tx, row)) ?? []
+    await appendEvents(tx, [{ type: 'execution.updated', ...scope, payload: toExecutionDto(row) }, ...more])
     return row
   }
 
@@ -87,19 +104,11 @@ export function createExecutionStore(db: Db, ids: { executionId: string; squadId
       })
     },
 
-    updateExecution(patch: ExecutionPatch, also?: (tx: Executor, row: ExecutionRow) => Promise<void>) {
-      return db.transaction(async (tx) => {
-        const row = await updateExecutionIn(tx, patch)
-        if (also) await also(tx, row)
-        return row
-      })
+    updateExecution(patch: ExecutionPatch, also?: AlsoInTransaction) {
+      return db.transaction((tx) => updateExecutionIn(tx, patch, also))
     },
 
-    async finish(
-      status: ExecutionStatus,
-      error: string | null,
-      also?: (tx: Executor, row: ExecutionRow) => Promise<void>,
-    ) {
+    async finish(status: ExecutionStatus, error: string | null, also?: AlsoInTransaction) {
       return db.transaction(async (tx) => {
         const [released] = await tx
           .update(taskExecutions)
@@ -107,9 +116,7 @@ export function createExecutionStore(db: Db, ids: { executionId: string; squadId
           .where(eq(taskExecutions.id, ids.executionId))
           .returning({ id: taskExecutions.id })
         if (!released) throw new Error(`execution ${ids.executionId} disappeared`)
-        const row = await updateExecutionIn(tx, { status, error, finishedAt: new Date() })
-        if (also) await also(tx, row)
-        return row
+        return updateExecutionIn(tx, { status, error, finishedAt: new Date() }, also)
       })
     },
 

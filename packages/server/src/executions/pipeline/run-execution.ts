@@ -1,5 +1,4 @@
 import { type StepName, stepNames } from '@agent-squad/contract'
-import { appendEvents } from '../../events/append-event.ts'
 import { moveTaskToColumn } from '../../tasks/move-task-to-column.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
 import type { RunExecution } from '../queue/worker.ts'
@@ -121,8 +120,6 @@ export function createExecutionRunner(deps: PipelineDeps): RunExecution {
     }
     ctx.log.write('system', `Finished: ${outcome}${error ? ` — ${error}` : ''}\n`)
     await ctx.log.close()
-    await ctx.store.finish(outcome, error, async (tx) => {
-      await appendEvents(tx, await moveTaskToColumn(tx, row.taskId, columnAfter[outcome]))
-    })
+    await ctx.store.finish(outcome, error, (tx) => moveTaskToColumn(tx, row.taskId, columnAfter[outcome]))
   }
 }

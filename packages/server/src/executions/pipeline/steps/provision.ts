@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm'
 import { sandboxes, taskExecutions } from '../../../db/schema.ts'
 import { newId } from '../../../domain/ids.ts'
-import { appendEvent } from '../../../events/append-event.ts'
 import { classifyGitError } from '../../../git/classify-git-error.ts'
 import { secretsOf } from '../../../git/credentials.ts'
 import { withRetry } from '../../../git/retry.ts'
@@ -84,11 +83,13 @@ export const provision: Step = async (ctx) => {
       status: 'RUNNING',
       metadata: { execution_id: ctx.execution.id },
     })
-    await appendEvent(tx, {
-      type: 'sandbox.updated',
-      ...store.scope,
-      payload: { id: rowId, provider: deps.sandboxes.name, status: 'RUNNING', message: null },
-    })
+    return [
+      {
+        type: 'sandbox.updated',
+        ...store.scope,
+        payload: { id: rowId, provider: deps.sandboxes.name, status: 'RUNNING', message: null },
+      },
+    ]
   })
   const [row] = await deps.db.select().from(taskExecutions).where(eq(taskExecutions.id, ctx.execution.id))
   if (row) ctx.execution = row

@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm'
 import { taskExecutions } from '../../../db/schema.ts'
-import { appendEvents } from '../../../events/append-event.ts'
 import { moveTaskToColumn } from '../../../tasks/move-task-to-column.ts'
 import type { Step } from '../execution-context.ts'
 import { pullRequestBody } from '../pull-request-body.ts'
@@ -42,9 +41,9 @@ export const pullRequest: Step = async (ctx) => {
     taskId: ctx.task.id,
     executionId: ctx.execution.id,
   })
-  await ctx.store.updateExecution({ pullRequestUrl: pr.url }, async (tx) => {
-    await appendEvents(tx, await moveTaskToColumn(tx, ctx.task.id, 'in_review'))
-  })
+  await ctx.store.updateExecution({ pullRequestUrl: pr.url }, (tx) =>
+    moveTaskToColumn(tx, ctx.task.id, 'in_review'),
+  )
   await ctx.store.gitProgress({
     operation: 'pull_request',
     phase: 'finished',
