@@ -10,7 +10,8 @@ import type { Database } from './db/database.ts'
 import { openDatabase } from './db/open-database.ts'
 import { startEventHub } from './events/event-hub.ts'
 import { type Engine, type EngineOptions, startEngine } from './executions/start-engine.ts'
-import { createLocalForge } from './forge/local/local-forge.ts'
+import type { Forge, RepoRef } from './forge/forge.ts'
+import { createLocalForge, type LocalForge } from './forge/local/local-forge.ts'
 import { createApp } from './http/app.ts'
 import type { AppDeps } from './http/deps.ts'
 import { createLogger } from './observability/logger.ts'
@@ -34,6 +35,19 @@ export type RunningServer = {
   close(): Promise<void>
 }
 
+export type StartServerOptions = {
+  database?: Database
+  logger?: Logger
+  onStage?: (stage: StartupStage) => void
+  engineTuning?: EngineOptions['tuning']
+  /**
+   * The forge the pipeline uses for a repository (default: the local forge itself). A test seam:
+   * tests wrap the local forge to point git at a closed port or hand it wrong credentials. The
+   * HTTP API and git smart HTTP keep serving the real local forge.
+   */
+  forgeFor?: (repo: RepoRef, local: LocalForge) => Forge
+}
+
 export function resolveAuthMode(config: Pick<Config, 'SQUAD_AUTH' | 'HOST'>): AuthMode {
   if (config.SQUAD_AUTH === 'auto') return isLoopback(config.HOST) ? 'none' : 'token'
   if (config.SQUAD_AUTH === 'none' && !isLoopback(config.HOST))
@@ -45,15 +59,7 @@ export function resolveAuthMode(config: Pick<Config, 'SQUAD_AUTH' | 'HOST'>): Au
  * The composition root: opens the database, migrates, picks the auth mode, starts the event hub and
  * the HTTP server. Each stage is timed, so `squad serve` can show where start-up time goes.
  */
-export async function startServer(
-  config: Config,
-  options: {
-    database?: Database
-    logger?: Logger
-    onStage?: (stage: StartupStage) => void
-    engineTuning?: EngineOptions['tuning']
-  } = {},
-): Promise<RunningServer> {
+export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const stages: StartupStage[] = []
   const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
     const start = performance.now()
@@ -121,7 +127,7 @@ export async function startServer(
         logger,
         sandboxes,
         // Remote forges (GitHub) plug in here; every repository is on the local forge until then.
-        forgeFor: () => localForge,
+        forgeFor: (repo) => options.forgeFor?.(repo, localForge) ?? localForge,
         redactor: serverRedactor(config),
         ...(options.engineTuning ? { tuning: options.engineTuning } : {}),
       }),

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 import { loadConfig } from '../../src/config.ts'
 import type { EngineOptions } from '../../src/executions/start-engine.ts'
-import { type RunningServer, startServer } from '../../src/server.ts'
+import { type RunningServer, type StartServerOptions, startServer } from '../../src/server.ts'
 import { createTestDatabase, type TestDatabase } from './test-db.ts'
 
 export type TestServer = RunningServer & {
@@ -25,6 +25,10 @@ export async function startTestServer(
     env?: Record<string, string>
     db?: TestDatabase
     engineTuning?: EngineOptions['tuning']
+    /** The pipeline's forge for a repository (see startServer); default the local forge. */
+    forgeFor?: StartServerOptions['forgeFor']
+    /** Default: silent. Pass one writing to an array to assert on what the server logs. */
+    logger?: Logger
   } = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase())
@@ -47,8 +51,9 @@ export async function startTestServer(
   })
   const server = await startServer(config, {
     database: db.database,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.engineTuning ? { engineTuning: options.engineTuning } : {}),
+    ...(options.forgeFor ? { forgeFor: options.forgeFor } : {}),
   })
   const request: TestServer['request'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers }
