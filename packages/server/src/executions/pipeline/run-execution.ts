@@ -5,7 +5,7 @@ import type { RunExecution } from '../queue/worker.ts'
 import type { ExecutionContext, Step } from './execution-context.ts'
 import { loadContext } from './load-context.ts'
 import type { PipelineDeps } from './pipeline-deps.ts'
-import { pointOriginAtForge } from './sandbox-git.ts'
+import { GitFailureError, pointOriginAtForge } from './sandbox-git.ts'
 import { agent } from './steps/agent.ts'
 import { branch } from './steps/branch.ts'
 import { cleanup, type Outcome } from './steps/cleanup.ts'
@@ -35,6 +35,10 @@ const columnAfter: Record<Outcome, 'in_review' | 'done' | 'failed' | 'cancelled'
 }
 
 class Interrupted extends Error {}
+
+/** A failure as stored and shown: redacted; a git failure's message already explains its cause. */
+const failureText = (ctx: ExecutionContext, error: unknown) =>
+  ctx.redactor.redactError(error instanceof GitFailureError ? error.message : error)
 
 /**
  * On resume, re-attaches to the sandbox that earlier steps built; if it is gone, the steps that
@@ -91,7 +95,7 @@ export function createExecutionRunner(deps: PipelineDeps): RunExecution {
           }
         } catch (stepError) {
           if (signal.aborted && signal.reason !== 'cancelled') throw new Interrupted(String(signal.reason))
-          const message = ctx.redactor.redactError(stepError)
+          const message = failureText(ctx, stepError)
           await ctx.store.updateStep(name, { status: 'failed', error: message })
           throw Object.assign(new Error(message), { stepFailed: true })
         }
@@ -104,7 +108,7 @@ export function createExecutionRunner(deps: PipelineDeps): RunExecution {
         return
       }
       outcome = signal.aborted && signal.reason === 'cancelled' ? 'cancelled' : 'failed'
-      error = outcome === 'cancelled' ? 'Cancelled' : ctx.redactor.redactError(failure)
+      error = outcome === 'cancelled' ? 'Cancelled' : failureText(ctx, failure)
     }
 
     ctx.log.setStep('cleanup')

@@ -7,6 +7,7 @@ import { withRetry } from '../../git/retry.ts'
 import { parseGitProgress } from '../../git/run-git.ts'
 import { shellCommand } from '../../git/shell-quote.ts'
 import { CommandExitError, type CommandResult } from '../../sandbox/sandbox-provider.ts'
+import type { Redactor } from '../../secrets/redactor.ts'
 import { type ExecutionContext, requireSandbox } from './execution-context.ts'
 
 export type SandboxGitOptions = {
@@ -29,6 +30,29 @@ export class GitFailureError extends AppError {
     })
     this.failure = failure
   }
+}
+
+/**
+ * The one wording of a failed git command, wherever it ran: what it means, what to do, and git's
+ * last lines (redacted). Its message is complete, so whoever shows it need not add the cause's.
+ */
+export function explainGitFailure(
+  command: string,
+  output: { stderr: string; stdout: string },
+  redactor: Redactor,
+  cause: unknown,
+): GitFailureError {
+  const failure = classifyGitError(`${output.stderr}\n${output.stdout}`)
+  const lines = output.stderr
+    .split(/[\r\n]+/)
+    .filter((line) => line.trim() && !/^Cloning into /.test(line))
+    .slice(-4)
+  const detail = redactor.redact(lines.join('\n'))
+  return new GitFailureError(
+    `${command} failed: ${failure.reason}. ${failure.hint}${detail ? `\n${detail}` : ''}`,
+    failure,
+    cause,
+  )
 }
 
 /**
@@ -75,13 +99,7 @@ export async function sandboxGit(ctx: ExecutionContext, args: string[], options:
     } catch (error) {
       if (!(error instanceof CommandExitError)) throw error
       if (options.allowFailure) return error.result
-      const failure = classifyGitError(`${error.stderr}\n${error.stdout}`)
-      const detail = ctx.redactor.redact(error.stderr.trim().split('\n').slice(-4).join('\n'))
-      throw new GitFailureError(
-        `git ${args[0]} failed: ${failure.reason}. ${failure.hint}\n${detail}`,
-        failure,
-        error,
-      )
+      throw explainGitFailure(`git ${args[0]}`, error, ctx.redactor, error)
     }
   }
   if (!options.remote) return once()

@@ -4,9 +4,48 @@ import { newId } from '../../../domain/ids.ts'
 import { classifyGitError } from '../../../git/classify-git-error.ts'
 import { secretsOf } from '../../../git/credentials.ts'
 import { withRetry } from '../../../git/retry.ts'
-import { parseGitProgress } from '../../../git/run-git.ts'
+import { GitCommandError, parseGitProgress } from '../../../git/run-git.ts'
 import { prepareWorkspaceSource } from '../../../git/workspace-cache.ts'
-import type { Step } from '../execution-context.ts'
+import type { ExecutionContext, Step } from '../execution-context.ts'
+import { explainGitFailure, GitFailureError } from '../sandbox-git.ts'
+
+/** The failure class of a host git command (the cache's clone or fetch), from everything it printed. */
+const failureOf = (error: unknown) =>
+  classifyGitError(
+    error instanceof GitCommandError
+      ? `${error.result.stderr}\n${error.result.stdout}`
+      : String((error as Error)?.message ?? error),
+  )
+
+/** A failed cache fetch, explained like a failed git command in the sandbox. */
+const explained = (ctx: ExecutionContext, error: unknown) =>
+  error instanceof GitCommandError
+    ? explainGitFailure(`git ${error.args[0]}`, error.result, ctx.redactor, error)
+    : error
+
+/** Retries transient failures of the cache's git commands, saying so in the log and the event stream. */
+const cacheRetry =
+  (ctx: ExecutionContext) =>
+  <T>(fn: () => Promise<T>): Promise<T> =>
+    withRetry(fn, {
+      attempts: ctx.deps.limits.gitAttempts,
+      baseDelayMs: ctx.deps.limits.gitBaseDelayMs,
+      signal: ctx.signal,
+      shouldRetry: (error) => failureOf(error).kind === 'transient',
+      onRetry: ({ attempt, delayMs, error }) => {
+        const reason = failureOf(error).reason
+        const command = error instanceof GitCommandError ? `git ${error.args[0]}` : 'git'
+        ctx.log.write('system', `${command}: ${reason}; retrying in ${delayMs} ms (attempt ${attempt + 1})\n`)
+        void ctx.store
+          .gitProgress({
+            operation: 'clone',
+            phase: 'retrying',
+            percent: null,
+            message: `${reason}; retry ${attempt + 1}`,
+          })
+          .catch(() => {})
+      },
+    })
 
 /**
  * Brings the repository cache up to date (one fetch into the mirror; a checkout of the base commit
@@ -45,15 +84,17 @@ export const provision: Step = async (ctx) => {
         })
         .catch(() => {})
     },
-    retry: (fn) =>
-      withRetry(fn, {
-        attempts: deps.limits.gitAttempts,
-        baseDelayMs: deps.limits.gitBaseDelayMs,
-        signal: ctx.signal,
-        shouldRetry: (error) =>
-          classifyGitError(String((error as Error)?.message ?? error)).kind === 'transient',
-        onRetry: ({ delayMs }) => ctx.log.write('system', `fetch failed; retrying in ${delayMs} ms\n`),
-      }),
+    retry: cacheRetry(ctx),
+  }).catch(async (error) => {
+    const failure = explained(ctx, error)
+    if (failure instanceof GitFailureError)
+      await store.gitProgress({
+        operation: 'clone',
+        phase: 'failed',
+        percent: null,
+        message: failure.failure.reason,
+      })
+    throw failure
   })
   await store.gitProgress({
     operation: 'clone',
