@@ -10,15 +10,19 @@ export const branch: Step = async (ctx: ExecutionContext) => {
   const name = ctx.execution.gitBranch
   const base = resultString(ctx, 'provision', 'base_commit')
   if (!name || !base) throw new Error('the execution has no branch name or base commit')
-  const remote = await sandboxGit(
-    ctx,
-    ['rev-parse', '--verify', '--quiet', `refs/remotes/origin/${name}^{commit}`],
-    {
-      allowFailure: true,
-      quiet: true,
-    },
-  )
-  const existing = remote.exitCode === 0 ? remote.stdout.trim() : null
+  // Asked of the remote itself: a workspace made from the shared base checkout has only the refs
+  // the checkout was made with, which may predate the branch.
+  const credentials = await ctx.forge.credentials(ctx.repo, { executionId: ctx.execution.id })
+  const remote = { credentials, operation: 'branch' } as const
+  const listed = await sandboxGit(ctx, ['ls-remote', '--heads', 'origin', `refs/heads/${name}`], {
+    remote,
+    quiet: true,
+  })
+  const existing = listed.stdout.trim().split(/\s+/)[0] || null
+  if (existing)
+    await sandboxGit(ctx, ['fetch', '--quiet', 'origin', `+refs/heads/${name}:refs/remotes/origin/${name}`], {
+      remote,
+    })
   await sandboxGit(ctx, ['switch', '--quiet', '-C', name, existing ?? base])
   const head = await gitOutput(ctx, ['rev-parse', 'HEAD'])
   await ctx.store.gitProgress({

@@ -57,8 +57,9 @@ async function rebaseIfBaseMoved(
 
 /**
  * Pushes `task-{n}`. Never forces over commits that are not this pipeline's: an existing remote
- * branch must be an ancestor of ours, or exactly what this execution pushed before a rebase (then
- * `--force-with-lease` pins that exact commit). Already pushed → nothing to do (crash-safe).
+ * branch must be an ancestor of ours, or exactly what this execution pushed or continued from
+ * before a rebase (then `--force-with-lease` pins that exact commit, so nothing pushed since is
+ * lost). Already pushed → nothing to do (crash-safe).
  */
 export const push: Step = async (ctx) => {
   const branchName = ctx.execution.gitBranch
@@ -88,10 +89,14 @@ export const push: Step = async (ctx) => {
       allowFailure: true,
       quiet: true,
     })
-    // The one remote state we may replace: the commit this execution made, before a rebase rewrote it.
-    const pushedBefore = remoteSha === resultString(ctx, 'commit', 'sha')
+    // The remote states we may replace, both rewritten only by our rebase onto the moved base: the
+    // commit this execution made (pushed before a crash), and the branch as this execution found
+    // and continued it (an earlier attempt's commits, carried onto the new base).
+    const replaceable =
+      remoteSha === resultString(ctx, 'commit', 'sha') ||
+      remoteSha === resultString(ctx, 'branch', 'start_commit')
     if (ours.exitCode !== 0) {
-      if (!pushedBefore)
+      if (!replaceable)
         throw new AppError(
           'conflict',
           `The remote branch ${branchName} has commits this task did not make (${remoteSha.slice(0, 8)}). ` +
