@@ -28,7 +28,8 @@ export type LogWriterOptions = {
 }
 
 /**
- * Turns a command's output into `log` events: redacted (secrets split across chunks included),
+ * Turns a command's output into `log` events: redacted (secrets split across chunks of a stream
+ * included; the pipeline's own `system` messages are whole and mark the end of a command's output),
  * coalesced by time and size so a chatty command costs a few inserts a second, and capped per
  * execution.
  */
@@ -107,7 +108,12 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
 
   return {
     write(stream, text) {
-      enqueue(stream, redactorOf(stream).push(text))
+      if (stream !== 'system') return enqueue(stream, redactorOf(stream).push(text))
+      // The pipeline writes its own messages whole, between commands: the commands' output is
+      // complete by then, so its held-back tails go first, and the message is redacted at once.
+      // (Holding back its tail too would move the end of "$ git push …" below git's output.)
+      drainRedactors()
+      enqueue('system', options.redactor.redact(text))
     },
     setStep(next) {
       drainRedactors()
