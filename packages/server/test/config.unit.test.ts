@@ -30,7 +30,7 @@ describe('docs/configuration.md', () => {
   it.each(keys)('documents %s with its own section and a table row', (key) => {
     expect(docs, `add a "### \`${key}\`" section to docs/configuration.md`).toContain(`### \`${key}\``)
     expect(docs, `add ${key} to the table in docs/configuration.md`).toMatch(
-      new RegExp(`^\\| \`${key}\` \\|`, 'm'),
+      new RegExp(`^\\| +\`${key}\` +\\|`, 'm'),
     )
   })
 
