@@ -1,4 +1,10 @@
 import { z } from 'zod'
+import {
+  AgentMessagePayload,
+  AgentReasoningPayload,
+  AgentToolCallPayload,
+  AgentUsagePayload,
+} from './agent-conversation.ts'
 import { Agent } from './agents.ts'
 import { Id, Timestamp } from './common.ts'
 import { Execution, ExecutionStep, GitProgress, SandboxState } from './executions.ts'
@@ -69,6 +75,11 @@ export const events = {
   pullRequestOpened: defineEvent('pull_request.opened', 'task', PullRequest),
   pullRequestUpdated: defineEvent('pull_request.updated', 'task', PullRequest),
   pullRequestMerged: defineEvent('pull_request.merged', 'task', PullRequest),
+  // The agent's conversation (see agent-conversation.ts): execution-scoped like the log it annotates.
+  agentMessage: defineEvent('agent.message', 'execution', AgentMessagePayload),
+  agentReasoning: defineEvent('agent.reasoning', 'execution', AgentReasoningPayload),
+  agentToolCall: defineEvent('agent.tool_call', 'execution', AgentToolCallPayload),
+  agentUsage: defineEvent('agent.usage', 'execution', AgentUsagePayload),
   log: defineEvent(
     'log',
     'execution',

@@ -1,3 +1,4 @@
+export * from './agent-conversation.ts'
 export * from './agents.ts'
 export * from './auth.ts'
 export * from './common.ts'

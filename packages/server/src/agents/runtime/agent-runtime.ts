@@ -1,3 +1,4 @@
+import type { EventPayload } from '@agent-squad/contract'
 import type { CommitType } from '../../git/conventional-commit.ts'
 import type { Sandbox } from '../../sandbox/sandbox-provider.ts'
 
@@ -7,6 +8,11 @@ export type AgentLog = {
   stderr(text: string): void
   system(text: string): void
 }
+
+export type AgentEventType = 'agent.message' | 'agent.reasoning' | 'agent.tool_call' | 'agent.usage'
+
+/** One step of the agent's conversation, as defined in the contract (agent-conversation.ts). */
+export type AgentEvent = { [T in AgentEventType]: { type: T; payload: EventPayload<T> } }[AgentEventType]
 
 export type AgentRunInput = {
   sandbox: Sandbox
@@ -30,6 +36,21 @@ export type AgentRunInput = {
     config: Record<string, unknown>
   }
   log: AgentLog
+  /**
+   * Appends one conversation event to the execution's event log. Never blocks: events are redacted,
+   * truncated, validated and written in the order given, shortly after the log output before them.
+   */
+  emit(event: AgentEvent): void
+  /**
+   * Makes this execution's redactor hide `secret` (in the log, events, errors and summary) from now
+   * on: e.g. the model key an agent CLI gets in its environment.
+   */
+  addSecret(secret: string): void
+  /**
+   * Redacts text with this execution's redactor (every secret it knows): for what an agent passes
+   * on outside the event log, e.g. tool output the built-in agent sends back to its model.
+   */
+  redact?(text: string): string
   signal: AbortSignal
   /** Wall-clock budget for the whole agent step. */
   timeoutMs: number
@@ -42,6 +63,21 @@ export type AgentRunResult = {
   commitScope?: string | null
   /** Subject for the commit; the task title when absent. */
   commitSubject?: string
+  /** What the model work cost, when a model was used; stored in the agent step's result. */
+  usage?: AgentUsage
+}
+
+/** Tokens and cost of an agent's model calls over the whole step (snake_case: stored as JSON). */
+export type AgentUsage = {
+  /** `provider/model`. */
+  model: string
+  /** Model calls made. */
+  steps: number
+  input_tokens: number
+  output_tokens: number
+  cached_input_tokens: number
+  /** USD, when the model's price is known. */
+  cost_usd: number | null
 }
 
 /**

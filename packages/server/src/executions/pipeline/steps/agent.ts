@@ -1,3 +1,4 @@
+import { createAgentEventSink } from '../agent-event-sink.ts'
 import { requireSandbox, resultString, type Step } from '../execution-context.ts'
 import { sandboxGit } from '../sandbox-git.ts'
 
@@ -14,6 +15,15 @@ export const agent: Step = async (ctx) => {
   }
   const runtime = ctx.deps.agentFor(ctx.agent)
   const started = performance.now()
+  // The agent's conversation; what is still waiting when the agent throws is written by the sink's timer.
+  const conversation = createAgentEventSink({
+    db: ctx.deps.db,
+    scope: ctx.store.scope,
+    redactor: ctx.redactor,
+    log: ctx.log,
+    onError: (error) =>
+      ctx.deps.logger.error({ err: error, execution: ctx.execution.id }, 'writing agent events failed'),
+  })
   const outcome = await runtime.run({
     sandbox,
     workdir: sandbox.workdir,
@@ -39,9 +49,12 @@ export const agent: Step = async (ctx) => {
       stderr: (text) => ctx.log.write('stderr', text),
       system: (text) => ctx.log.write('system', text),
     },
+    emit: conversation.emit,
+    addSecret: (secret) => void ctx.redactor.add(secret),
     signal: ctx.signal,
     timeoutMs: ctx.deps.limits.agentTimeoutMs,
   })
+  await conversation.close()
   return {
     result: {
       kind: runtime.kind,
