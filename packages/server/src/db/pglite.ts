@@ -6,10 +6,20 @@ import type { Database, Db } from './database.ts'
 import { migrationsFolder } from './migrate.ts'
 import * as schema from './schema.ts'
 
-/** Embedded Postgres (WASM) in a data folder, or in memory when `dataDir` is omitted (tests). */
-export async function openPglite(dataDir?: string): Promise<Database> {
+/**
+ * Embedded Postgres (WASM) in a data folder, or in memory when `dataDir` is omitted (tests).
+ * `from` starts the database as a copy of a dump (see `dumpPglite`): a new database otherwise runs
+ * initdb, which takes seconds; restoring a dump takes a fraction of that.
+ */
+export async function openPglite(
+  dataDir?: string,
+  options: { from?: Blob } = {},
+): Promise<Database & { dump(): Promise<Blob> }> {
   if (dataDir) mkdirSync(dataDir, { recursive: true })
-  const client = await PGlite.create(dataDir ? { dataDir } : {})
+  const client = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    ...(options.from ? { loadDataDir: options.from } : {}),
+  })
   const drizzleDb = drizzle(client, { schema })
   const db = drizzleDb as unknown as Db
   return {
@@ -29,5 +39,6 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     async close() {
       if (!client.closed) await client.close()
     },
+    dump: () => client.dumpDataDir('none'),
   }
 }
