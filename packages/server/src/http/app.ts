@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { routePath } from 'hono/route'
 import { AppError } from '../domain/errors.ts'
+import { authenticate } from './authenticate.ts'
 import type { AppDeps } from './deps.ts'
 import { errorResponse } from './errors.ts'
 import { mountExecutionLog } from './execution-log.ts'
@@ -64,6 +65,8 @@ export function createApp(deps: AppDeps) {
   const openapi = buildOpenApi(apiRoutes, { version: deps.version })
   app.get('/api/v1/openapi.json', (c) => c.json(openapi))
   app.get('/metrics', async (c) => {
+    // Like every route, it needs a token when the server is reachable from other machines.
+    await authenticate(c, deps)
     const text = await deps.metrics.registry.metrics()
     return c.text(text, 200, { 'content-type': deps.metrics.registry.contentType })
   })
