@@ -56,6 +56,12 @@ export const ConfigSchema = z.object({
     .max(7 * 24 * 60)
     .default(30),
   SQUAD_NETWORK: z.enum(['enabled', 'disabled']).default('enabled'),
+  SQUAD_AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(10_000).default(100),
+  SQUAD_AGENT_MAX_TOKENS: z.coerce.number().int().min(1000).max(1_000_000_000).default(4_000_000),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
 })
 export type ConfigKey = keyof typeof ConfigSchema.shape
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string }
@@ -85,6 +91,12 @@ export const configExpects: Record<ConfigKey, string> = {
   SQUAD_LEASE_MS: 'a whole number of milliseconds from 1000 to 600000 (10 min)',
   SQUAD_KEEP_FAILED_SANDBOX_MINUTES: 'a whole number of minutes from 0 to 10080 (a week)',
   SQUAD_NETWORK: 'one of enabled, disabled',
+  SQUAD_AGENT_MAX_STEPS: 'a whole number of model calls from 1 to 10000',
+  SQUAD_AGENT_MAX_TOKENS: 'a whole number of tokens from 1000 to 1000000000',
+  OPENAI_API_KEY: 'an OpenAI API key',
+  OPENAI_BASE_URL: 'an absolute http:// or https:// URL, such as https://api.openai.com/v1',
+  ANTHROPIC_API_KEY: 'an Anthropic API key',
+  ANTHROPIC_BASE_URL: 'an absolute http:// or https:// URL, such as https://api.anthropic.com',
 }
 
 export class ConfigError extends Error {

@@ -18,6 +18,7 @@ import { createLogger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { createSandboxProvider, type HostedSandboxProvider } from './sandbox/create-sandbox-provider.ts'
 import { serverRedactor } from './secrets/server-redactor.ts'
+import { createBoardCache } from './tasks/board-cache.ts'
 import { version } from './version.ts'
 
 export type StartupStage = { stage: string; ms: number }
@@ -97,6 +98,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       version,
       startedAt: Date.now(),
       localForge,
+      boardCache: createBoardCache(),
     }
     const app = createApp(deps)
     const server = await timed('listen', async () => {

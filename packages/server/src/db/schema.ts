@@ -237,6 +237,10 @@ export const events = pgTable(
   },
   (t) => [
     index('events_squad_idx').on(t.squadId, t.id),
+    // The newest board-visible event of a squad in one index probe: the board cache's version.
+    index('events_board_idx')
+      .on(t.squadId, t.id)
+      .where(sql`scope <> 'execution'`),
     index('events_task_idx').on(t.taskId, t.id),
     index('events_execution_idx').on(t.executionId, t.id),
   ],

@@ -1,5 +1,7 @@
 import { join } from 'node:path'
 import type { Logger } from 'pino'
+import { createBuiltinAgent } from '../agents/runtime/builtin/builtin-agent.ts'
+import { envFromConfig, isBuiltinProvider } from '../agents/runtime/builtin/provider.ts'
 import { createScriptAgent } from '../agents/runtime/script/script-agent.ts'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/database.ts'
@@ -36,13 +38,18 @@ export type EngineOptions = {
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const { config, database, logger, tuning = {} } = options
   const script = createScriptAgent()
+  // The built-in LLM agent (openai, anthropic, openai-compatible): keys and base URLs from the config.
+  const builtin = createBuiltinAgent({
+    env: envFromConfig(config),
+    limits: { maxSteps: config.SQUAD_AGENT_MAX_STEPS, maxTokens: config.SQUAD_AGENT_MAX_TOKENS },
+  })
   const deps: PipelineDeps = {
     db: database.db,
     logger,
     sandboxes: options.sandboxes,
     forgeFor: options.forgeFor,
-    // Model and CLI agents plug in here; until then every agent runs its task's script.
-    agentFor: () => script,
+    // Model agents get the built-in tool loop (CLI agents plug in here too); any other runs its task's script.
+    agentFor: (agent) => (agent && isBuiltinProvider(agent.llmProvider) ? builtin : script),
     redactor: options.redactor,
     cacheRoot: join(config.dataDir, 'cache', 'repos'),
     patchesDir: join(config.dataDir, 'patches'),

@@ -5,8 +5,9 @@ import type { Database } from '../db/database.ts'
 import type { EventHub } from '../events/event-hub.ts'
 import type { LocalForge } from '../forge/local/local-forge.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import type { BoardCache } from '../tasks/board-cache.ts'
 
-/** Everything a request handler may use, built once in main.ts (the composition root). */
+/** Everything a request handler may use, built once in server.ts (the composition root). */
 export type AppDeps = {
   config: Config
   database: Database
@@ -20,4 +21,6 @@ export type AppDeps = {
   startedAt: number
   /** The built-in forge: bare repositories under `<dataDir>/forge`, served at /git, PRs in the database. */
   localForge: LocalForge
+  /** Serialised boards by version (GET /squads/:id/board is the web app's hottest read). */
+  boardCache: BoardCache
 }

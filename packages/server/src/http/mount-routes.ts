@@ -12,6 +12,8 @@ export function mountRoutes(app: Hono, routes: AnyRoute[], deps: AppDeps, prefix
       const query = parseQuery(route, c)
       const body = await parseBody(route, c)
       const result = await route.handler({ params, query, body, user, deps, c })
+      // A handler that shapes its own response (a cached body, a 304) returns it whole.
+      if (result instanceof Response) return result
       const status = route.status ?? 200
       if (status === 204 || !route.response) return c.body(null, 204)
       if (deps.config.SQUAD_VALIDATE_RESPONSES) {

@@ -38,7 +38,9 @@ export type RouteDef<P extends Schema, Q extends Schema, B extends Schema, R ext
   bodyOptional?: boolean
   status?: 200 | 201 | 202 | 204
   response?: R
-  handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<z.input<R> | undefined>
+  handler: (
+    input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>,
+  ) => Promise<z.input<R> | Response | undefined>
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds routes of every schema; each is checked where defined.

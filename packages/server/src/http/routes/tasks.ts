@@ -3,7 +3,6 @@ import { z } from 'zod'
 import { createTask } from '../../tasks/create-task.ts'
 import { deleteTask } from '../../tasks/delete-task.ts'
 import { findOwnedTask } from '../../tasks/find-owned-task.ts'
-import { getBoard } from '../../tasks/get-board.ts'
 import { listTasks } from '../../tasks/list-tasks.ts'
 import { toTaskDto } from '../../tasks/task-dto.ts'
 import { updateTask } from '../../tasks/update-task.ts'
@@ -45,7 +44,14 @@ export const taskRoutes = [
     summary: "A squad's board: all seven columns in order, tasks by position",
     params: IdParams,
     response: Board,
-    handler: ({ deps, user, params }) => getBoard({ db: deps.database.db, user, squadId: params.id }),
+    description:
+      'Answers with an ETag (the board version); send it back as If-None-Match to get 304 when nothing changed.',
+    handler: async ({ deps, user, params, c }) => {
+      const board = await deps.boardCache.read(deps.database.db, user, params.id)
+      const headers = { etag: board.etag, 'cache-control': 'no-cache' }
+      if (c.req.header('if-none-match') === board.etag) return c.body(null, 304, headers)
+      return c.body(await board.json(), 200, { ...headers, 'content-type': 'application/json' })
+    },
   }),
   defineRoute({
     method: 'get',

@@ -51,6 +51,7 @@ export const agent: Step = async (ctx) => {
     },
     emit: conversation.emit,
     addSecret: (secret) => void ctx.redactor.add(secret),
+    redact: (text) => ctx.redactor.redact(text),
     signal: ctx.signal,
     timeoutMs: ctx.deps.limits.agentTimeoutMs,
   })
@@ -63,6 +64,8 @@ export const agent: Step = async (ctx) => {
       commit_scope: outcome.commitScope ?? null,
       commit_subject: outcome.commitSubject ?? null,
       agent_ms: Math.round(performance.now() - started),
+      // Tokens and cost of the model calls (model agents only).
+      ...(outcome.usage ? { usage: outcome.usage } : {}),
     },
   }
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "events_board_idx" ON "events" USING btree ("squad_id","id") WHERE scope <> 'execution';

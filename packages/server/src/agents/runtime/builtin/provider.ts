@@ -1,0 +1,152 @@
+import { createAnthropic } from '@ai-sdk/anthropic'
+import { createOpenAI } from '@ai-sdk/openai'
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
+import type { LanguageModel } from 'ai'
+import { AppError } from '../../../domain/errors.ts'
+
+/** The model providers the built-in agent speaks to (an agent's `llm_provider`). */
+export const builtinProviders = ['openai', 'anthropic', 'openai-compatible'] as const
+export type BuiltinProvider = (typeof builtinProviders)[number]
+export const isBuiltinProvider = (provider: string): provider is BuiltinProvider =>
+  (builtinProviders as readonly string[]).includes(provider)
+
+/** Reads an environment variable (the server's settings first, see start-engine.ts). */
+export type EnvLookup = (name: string) => string | undefined
+
+export type ResolvedModel = {
+  model: LanguageModel
+  /** `provider/model`, for messages and events. */
+  label: string
+  modelId: string
+  /** The key sent to the provider (never into the sandbox): the caller adds it to the redactor. */
+  apiKey: string | null
+}
+
+const invalid = (message: string) => new AppError('validation_failed', message)
+
+function httpUrl(value: string, what: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw invalid(`${what} must be an http:// or https:// URL, not ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw invalid(`${what} must be an http:// or https:// URL, not ${JSON.stringify(value)}`)
+  return value.replace(/\/+$/, '')
+}
+
+/**
+ * Anthropic's own tools take ANTHROPIC_BASE_URL without the version (https://api.anthropic.com);
+ * the AI SDK wants it with /v1. A URL with no path gets /v1; one with a path is used as it is.
+ */
+export function anthropicBaseUrl(value: string): string {
+  const url = httpUrl(value, 'ANTHROPIC_BASE_URL')
+  return new URL(url).pathname.replace(/\/+$/, '') === '' ? `${url}/v1` : url
+}
+
+/**
+ * The API key for an agent: the variable its `config.api_key_env` names, else the provider's usual
+ * one. (Stored secrets come later; they will slot in here.)
+ */
+function apiKeyFor(
+  provider: BuiltinProvider,
+  config: Record<string, unknown>,
+  env: EnvLookup,
+): string | null {
+  const named = config.api_key_env
+  if (named !== undefined && named !== null && named !== '') {
+    if (typeof named !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(named))
+      throw invalid(`config.api_key_env must name an environment variable, such as "OPENROUTER_API_KEY"`)
+    const value = env(named)
+    if (!value)
+      throw invalid(`config.api_key_env names ${named}, but the server has no such environment variable`)
+    return value
+  }
+  // An OpenAI-compatible server is someone else's: it never gets the OpenAI key unless asked to.
+  if (provider === 'openai-compatible') return null
+  const variable = provider === 'openai' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY'
+  const value = env(variable)
+  if (!value)
+    throw invalid(
+      `No API key for ${provider}: set ${variable} on the server, or name another variable in the agent's config.api_key_env`,
+    )
+  return value
+}
+
+/**
+ * Picks the model for an agent from its `llm_provider`, `llm_model` and config:
+ * - `openai`: OPENAI_API_KEY, OPENAI_BASE_URL (default https://api.openai.com/v1); the Responses
+ *   API, or Chat Completions with `config.api: "chat"`.
+ * - `anthropic`: ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL (default https://api.anthropic.com).
+ * - `openai-compatible` (Ollama, vLLM, LM Studio, OpenRouter): `config.base_url`, Chat Completions,
+ *   a key only if `config.api_key_env` names one.
+ * `config.base_url` overrides the base URL for any of them. `fetch` is for tests and benchmarks.
+ */
+export function resolveModel(
+  agent: { llmProvider: string; llmModel: string; config: Record<string, unknown> },
+  options: { env: EnvLookup; fetch?: typeof fetch },
+): ResolvedModel {
+  const provider = agent.llmProvider
+  if (!isBuiltinProvider(provider))
+    throw invalid(`The built-in agent does not speak to ${JSON.stringify(provider)} models`)
+  const modelId = agent.llmModel.trim()
+  if (!modelId)
+    throw invalid(
+      `The agent has no model: set its llm_model (e.g. ${provider === 'anthropic' ? 'claude-sonnet-4-5' : provider === 'openai' ? 'gpt-4.1' : "the server's model name, such as qwen2.5-coder:7b"})`,
+    )
+  const { config } = agent
+  const apiKey = apiKeyFor(provider, config, options.env)
+  const configured = typeof config.base_url === 'string' && config.base_url ? config.base_url : undefined
+  const extra = options.fetch ? { fetch: options.fetch } : {}
+  const label = `${provider}/${modelId}`
+  switch (provider) {
+    case 'openai': {
+      const baseURL = httpUrl(
+        configured ?? options.env('OPENAI_BASE_URL') ?? 'https://api.openai.com/v1',
+        configured ? 'config.base_url' : 'OPENAI_BASE_URL',
+      )
+      const openai = createOpenAI({ apiKey: apiKey ?? '', baseURL, ...extra })
+      const model = config.api === 'chat' ? openai.chat(modelId) : openai.responses(modelId)
+      return { model, label, modelId, apiKey }
+    }
+    case 'anthropic': {
+      const base = configured ?? options.env('ANTHROPIC_BASE_URL')
+      const baseURL = base ? anthropicBaseUrl(base) : 'https://api.anthropic.com/v1'
+      const anthropic = createAnthropic({ apiKey: apiKey ?? '', baseURL, ...extra })
+      return { model: anthropic(modelId), label, modelId, apiKey }
+    }
+    case 'openai-compatible': {
+      if (!configured)
+        throw invalid(
+          'An openai-compatible agent needs config.base_url: the server to talk to, e.g. http://localhost:11434/v1 (Ollama) or https://openrouter.ai/api/v1',
+        )
+      const baseURL = httpUrl(configured, 'config.base_url')
+      const compatible = createOpenAICompatible({
+        name: 'openai-compatible',
+        baseURL,
+        includeUsage: true,
+        ...(apiKey ? { apiKey } : {}),
+        ...extra,
+      })
+      return { model: compatible.chatModel(modelId), label, modelId, apiKey }
+    }
+  }
+}
+
+const configured = ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL'] as const
+type ConfiguredVariable = (typeof configured)[number]
+
+/**
+ * The built-in agent's environment: the provider variables as the server's configuration parsed
+ * them (environment, then `.env`), any other name (an agent's `config.api_key_env`) from `env`.
+ */
+export function envFromConfig(
+  config: Partial<Record<ConfiguredVariable, string | undefined>>,
+  env: NodeJS.ProcessEnv = process.env,
+): EnvLookup {
+  return (name) =>
+    (configured as readonly string[]).includes(name)
+      ? config[name as ConfiguredVariable]
+      : env[name] || undefined
+}
