@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { createBuiltinAgent } from '../agents/runtime/builtin/builtin-agent.ts'
 import { envFromConfig, isBuiltinProvider } from '../agents/runtime/builtin/provider.ts'
+import { createCliAgents } from '../agents/runtime/cli/cli-agents.ts'
 import { createScriptAgent } from '../agents/runtime/script/script-agent.ts'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/database.ts'
@@ -38,6 +39,8 @@ export type EngineOptions = {
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const { config, database, logger, tuning = {} } = options
   const script = createScriptAgent()
+  // Agent CLIs (claude-code, codex, opencode, aider, gemini-cli); model keys come from this environment.
+  const cliAgentFor = createCliAgents({ env: process.env })
   // The built-in LLM agent (openai, anthropic, openai-compatible): keys and base URLs from the config.
   const builtin = createBuiltinAgent({
     env: envFromConfig(config),
@@ -48,8 +51,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     logger,
     sandboxes: options.sandboxes,
     forgeFor: options.forgeFor,
-    // Model agents get the built-in tool loop (CLI agents plug in here too); any other runs its task's script.
-    agentFor: (agent) => (agent && isBuiltinProvider(agent.llmProvider) ? builtin : script),
+    // An agent CLI by its llm_provider, else the built-in tool loop for model providers, else the task's script.
+    agentFor: (agent) =>
+      cliAgentFor(agent) ?? (agent && isBuiltinProvider(agent.llmProvider) ? builtin : script),
     redactor: options.redactor,
     cacheRoot: join(config.dataDir, 'cache', 'repos'),
     patchesDir: join(config.dataDir, 'patches'),

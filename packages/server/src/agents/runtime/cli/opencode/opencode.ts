@@ -1,0 +1,118 @@
+import type { AgentEvent } from '../../agent-runtime.ts'
+import { type CliAdapter, type CliOutputParser, type KeyVariable, PROMPT } from '../cli-adapter.ts'
+import { conversationOf } from '../conversation.ts'
+import { num, obj, parseJsonObject, str } from '../json-fields.ts'
+
+/**
+ * OpenCode non-interactive: `opencode run --format json PROMPT`. Each line is
+ * `{ type, timestamp, sessionID, part }` with type `step_start`, `text` (a finished text part),
+ * `reasoning` (with `--thinking`), `tool_use` (a finished tool part: `part.tool`, `part.callID`,
+ * `part.state` with `status` `completed` or `error`, `input`, `output`, `error`), `step_finish`
+ * (`part.reason`, `part.cost`, `part.tokens`), `error` (`error.name`, `error.data.message`) and, in
+ * newer versions, `done`. The summary is the last text of the step that finished the run (a
+ * `step_finish` whose reason is not `tool-calls`, or `done`).
+ */
+export const opencode: CliAdapter = {
+  provider: 'opencode',
+  displayName: 'OpenCode',
+  binary: 'opencode',
+  installHint: 'npm install -g opencode-ai',
+  expectedResult: 'a final {"type":"step_finish"} line (reason "stop") or {"type":"done"}',
+  keyVariables: (model) => keysForModel(model),
+  args: ({ model }) => [
+    'run',
+    '--format',
+    'json',
+    '--thinking',
+    ...(model ? ['--model', model] : []),
+    PROMPT,
+  ],
+  parser: parseOpencode,
+}
+
+const anthropic: KeyVariable = { env: 'ANTHROPIC_API_KEY' }
+const openai: KeyVariable = { env: 'OPENAI_API_KEY' }
+const google: KeyVariable = { env: 'GEMINI_API_KEY', also: ['GOOGLE_GENERATIVE_AI_API_KEY'] }
+
+/** OpenCode models are `provider/model`; the provider says which key it reads. */
+function keysForModel(model: string | null): KeyVariable[] {
+  const provider = model?.split('/')[0]?.toLowerCase()
+  switch (provider) {
+    case 'anthropic':
+      return [anthropic]
+    case 'openai':
+      return [openai]
+    case 'google':
+      return [google, { env: 'GOOGLE_GENERATIVE_AI_API_KEY' }]
+    case 'openrouter':
+      return [{ env: 'OPENROUTER_API_KEY' }]
+    default:
+      return [anthropic, openai, google]
+  }
+}
+
+export function parseOpencode(): CliOutputParser {
+  const say = conversationOf('opencode')
+  let lastText: string | null = null
+  let result: string | null = null
+  let error: string | null = null
+
+  return {
+    line(text) {
+      const line = parseJsonObject(text)
+      if (!line) return null
+      const events: AgentEvent[] = []
+      const part = obj(line.part)
+      switch (line.type) {
+        case 'text': {
+          const body = str(part.text) ?? ''
+          if (!body.trim()) return { events }
+          lastText = body
+          events.push(say.message(body))
+          return { events }
+        }
+        case 'reasoning':
+          if (str(part.text)?.trim()) events.push(say.reasoning(str(part.text) ?? ''))
+          return { events }
+        case 'tool_use': {
+          const state = obj(part.state)
+          const failed = state.status === 'error'
+          events.push(
+            say.toolCall({
+              call_id: str(part.callID) ?? str(part.id),
+              tool: str(part.tool) ?? 'unknown',
+              input: state.input ?? null,
+              status: failed ? 'failed' : 'succeeded',
+              output: (failed ? str(state.error) : str(state.output)) ?? '',
+            }),
+          )
+          return { events }
+        }
+        case 'step_finish': {
+          const tokens = obj(part.tokens)
+          events.push(
+            say.usage({
+              input_tokens: num(tokens.input),
+              output_tokens: num(tokens.output),
+              cached_input_tokens: num(obj(tokens.cache).read),
+              cost_usd: num(part.cost),
+            }),
+          )
+          if (part.reason !== 'tool-calls') result = lastText ?? ''
+          return { events }
+        }
+        case 'done':
+          result ??= lastText ?? ''
+          return { events }
+        case 'error': {
+          const failure = obj(line.error)
+          error = str(obj(failure.data).message) ?? str(failure.name) ?? 'OpenCode reported an error'
+          return { events }
+        }
+        default:
+          return { events }
+      }
+    },
+    finish: () => ({ result, error }),
+  }
+}
