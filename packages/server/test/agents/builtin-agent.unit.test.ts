@@ -342,7 +342,7 @@ describe.skipIf(!hasBwrap)('built-in agent (real sandbox, fake model over HTTP)'
       ])
       const run = await runBuiltinAgent({
         sandbox: ws.sandbox,
-        agent: { llmProvider: 'openai', llmModel: 'gpt-4.1', config: { api: 'chat' } },
+        agent: { llmProvider: 'openai', llmModel: 'gpt-4.1' },
         env: { OPENAI_API_KEY: key, OPENAI_BASE_URL: openai.url },
       })
       expect(run.error).toBeNull()
@@ -404,6 +404,26 @@ describe.skipIf(!hasBwrap)('built-in agent (real sandbox, fake model over HTTP)'
       expect(closed.error?.message).toMatch(
         /Could not reach openai-compatible\/fake-model at http:\/\/127.0.0.1:9\/v1\/chat\/completions \(after 2 attempts\)/,
       )
+    } finally {
+      await ws.close()
+    }
+  })
+
+  it('stops at once when the run is cancelled, mid-command too', async () => {
+    const ws = await createWorkspace(files)
+    try {
+      openai.setScript([{ toolCalls: [{ id: 'slow', name: 'run', args: { command: 'sleep 60' } }] }])
+      const cancel = new AbortController()
+      setTimeout(() => cancel.abort('cancelled'), 1500)
+      const run = await runBuiltinAgent({
+        sandbox: ws.sandbox,
+        agent: { llmProvider: 'openai-compatible', config: { base_url: openai.url } },
+        signal: cancel.signal,
+      })
+      expect(run.error?.message).toBe('Agent stopped: cancelled')
+      expect(run.durationMs).toBeLessThan(10_000)
+      const ps = await ws.sandbox.commands.run('ps -eo args')
+      expect(ps.stdout).not.toContain('sleep 60')
     } finally {
       await ws.close()
     }

@@ -34,7 +34,7 @@ type ReasoningLevel = (typeof reasoningLevels)[number]
  * OpenAI-compatible server, with the tools in tools/. The model key stays in the server (added to
  * the execution's redactor); the agent acts on the workspace only through the tools.
  *
- * Agent config it reads: `base_url`, `api_key_env`, `api` ("chat" for OpenAI Chat Completions),
+ * Agent config it reads: `base_url`, `api_key_env`, `api` ("responses" for the OpenAI Responses API),
  * `max_steps`, `max_tokens`, `max_output_tokens`, `reasoning` (low | medium | high), `pricing`.
  */
 export function createBuiltinAgent(options: BuiltinAgentOptions): AgentRuntime {

@@ -76,8 +76,9 @@ function apiKeyFor(
 
 /**
  * Picks the model for an agent from its `llm_provider`, `llm_model` and config:
- * - `openai`: OPENAI_API_KEY, OPENAI_BASE_URL (default https://api.openai.com/v1); the Responses
- *   API, or Chat Completions with `config.api: "chat"`.
+ * - `openai`: OPENAI_API_KEY, OPENAI_BASE_URL (default https://api.openai.com/v1); Chat Completions
+ *   (what every model and every OpenAI-style proxy speaks), or the Responses API with
+ *   `config.api: "responses"` (reasoning summaries of o-series and GPT-5 models).
  * - `anthropic`: ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL (default https://api.anthropic.com).
  * - `openai-compatible` (Ollama, vLLM, LM Studio, OpenRouter): `config.base_url`, Chat Completions,
  *   a key only if `config.api_key_env` names one.
@@ -107,7 +108,7 @@ export function resolveModel(
         configured ? 'config.base_url' : 'OPENAI_BASE_URL',
       )
       const openai = createOpenAI({ apiKey: apiKey ?? '', baseURL, ...extra })
-      const model = config.api === 'chat' ? openai.chat(modelId) : openai.responses(modelId)
+      const model = config.api === 'responses' ? openai.responses(modelId) : openai.chat(modelId)
       return { model, label, modelId, apiKey }
     }
     case 'anthropic': {

@@ -236,7 +236,8 @@ export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
     }
   } catch (error) {
     conversation.flush()
-    if (options.signal.aborted) throw error
+    if (options.signal.aborted)
+      throw new AppError('bad_request', `Agent stopped: ${String(options.signal.reason)}`, { cause: error })
     if (run.signal.reason === TIME_UP) throw timeUp()
     if (error instanceof AgentLimitError) throw error
     if (error instanceof ModelAttemptsFailed)
