@@ -186,7 +186,7 @@ async function run(target: Target, clients: number, paced: number, burst: number
   }
   await waitUntil(() => target.clients() === before + clients, `${clients} ${target.name} subscribers`)
 
-  // Paced: one event every intervalMs, open loop (a slow server does not slow the writer down).
+  // Paced: one event every intervalMs on a fixed schedule (a late commit shortens the next wait).
   const commits = new Map<number, number>()
   let next = nowMs()
   let last = 0

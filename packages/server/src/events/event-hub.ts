@@ -17,6 +17,7 @@ export type EventHub = {
 }
 
 const FETCH_BATCH = 1000
+const READ_RETRY_MS = 1000
 
 /**
  * One per process. It LISTENs on the events channel and hands each committed event, once (not once
@@ -39,6 +40,7 @@ export async function startEventHub(
   let announcedId = 0
   let reading: Promise<void> | null = null
   let readAgain = false
+  let retryTimer: NodeJS.Timeout | null = null
   let stopped = false
 
   const [maxRow] = await database.db.select({ max: sql<string | null>`max(${events.id})` }).from(events)
@@ -91,7 +93,14 @@ export async function startEventHub(
       return
     }
     reading = readLog()
-      .catch((error) => options.onError?.(error))
+      .catch((error) => {
+        options.onError?.(error)
+        // A failed read (the database restarting, say) is retried even if no NOTIFY comes to prompt it.
+        retryTimer ??= setTimeout(() => {
+          retryTimer = null
+          if (!stopped) catchUp()
+        }, READ_RETRY_MS).unref()
+      })
       .finally(() => {
         reading = null
         if (readAgain && !stopped) {
@@ -140,6 +149,7 @@ export async function startEventHub(
     subscriberCount: () => total,
     async stop() {
       stopped = true
+      if (retryTimer) clearTimeout(retryTimer)
       await unlisten()
       await reading
     },

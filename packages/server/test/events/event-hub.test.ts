@@ -139,4 +139,34 @@ describe.skipIf(skipReason)('event hub', () => {
     expect(errors.some((e) => e instanceof SyntaxError)).toBe(true)
     stop()
   })
+
+  it('retries a failed log read by itself, without waiting for another NOTIFY', async () => {
+    let failNext = false
+    const db = test.database.db
+    const flakyDb = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop === 'select' && failNext) {
+          failNext = false
+          return () => {
+            throw new Error('connection lost')
+          }
+        }
+        return Reflect.get(target, prop, receiver)
+      },
+    })
+    const hubErrors: unknown[] = []
+    const flakyHub = await startEventHub(
+      { ...test.database, db: flakyDb },
+      { onError: (e) => hubErrors.push(e) },
+    )
+    const got: number[] = []
+    const stop = flakyHub.subscribe({ kind: 'execution', id: executionId }, (e) => got.push(e.id))
+    failNext = true
+    // Too big to ride in the NOTIFY, so the hub must read the log, and that first read fails.
+    const [id] = await append(db, log('y'.repeat(10_000)))
+    await eventually(() => got.includes(id as number), 5000)
+    expect(hubErrors.map((e) => (e as Error).message)).toEqual(['connection lost'])
+    stop()
+    await flakyHub.stop()
+  })
 })
