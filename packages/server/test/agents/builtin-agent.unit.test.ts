@@ -211,6 +211,35 @@ describe.skipIf(!hasBwrap)('built-in agent (real sandbox, fake model over HTTP)'
       expect(second.get('absent')).toContain('old_string was not found in greet.txt')
       expect(second.get('twice')).toMatch(/old_string occurs \d+ times in test.sh/)
       expect(await ws.sandbox.files.read('test.sh')).toBe(files['test.sh'])
+
+      // The same over the Anthropic Messages API: tool_result blocks with is_error.
+      anthropic.setScript([
+        {
+          toolCalls: [
+            { id: 'toolu_bad', name: 'read', raw: '{"path": "greet.txt"' },
+            { id: 'toolu_shape', name: 'edit', args: { path: 'greet.txt' } },
+          ],
+        },
+        {
+          toolCalls: [{ id: 'toolu_f', name: 'finish', args: { summary: 'Gave up.', commit_type: 'chore' } }],
+        },
+      ])
+      const viaAnthropic = await runBuiltinAgent({
+        sandbox: ws.sandbox,
+        agent: { llmProvider: 'anthropic', llmModel: 'claude-unknown' },
+        env: { ANTHROPIC_API_KEY: 'sk-ant-fake-key-abcdef', ANTHROPIC_BASE_URL: anthropic.origin },
+      })
+      expect(viaAnthropic.error).toBeNull()
+      const sent = (anthropic.requests[1]?.body.messages ?? []) as { content: Record<string, unknown>[] }[]
+      const blocks = sent.at(-1)?.content
+      expect(blocks?.map((b) => [b.tool_use_id, b.is_error])).toEqual([
+        ['toolu_bad', true],
+        ['toolu_shape', true],
+      ])
+      expect(String(blocks?.[0]?.content)).toMatch(/arguments for read were not valid JSON/)
+      expect(String(blocks?.[1]?.content)).toMatch(/invalid arguments for edit:[\s\S]*old_string/)
+      // The SDK's warning about the unknown model goes to the terminal log, not the server's console.
+      expect(viaAnthropic.log).toMatch(/anthropic\/claude-unknown: warning: .*maxOutputTokens/)
     } finally {
       await ws.close()
     }

@@ -34,7 +34,17 @@ export type ModelCallOptions = {
   providerOptions?: Record<string, ProviderMetadata[string]>
   onText(delta: string): void
   onReasoning(delta: string): void
+  /** The provider's warnings about the request (unsupported settings and the like). */
+  onWarning?(warning: string): void
 }
+
+const warningText = (warning: { type: string } & Record<string, unknown>): string =>
+  typeof warning.message === 'string'
+    ? warning.message
+    : `${warning.type}${typeof warning.feature === 'string' ? `: ${warning.feature}` : ''}${typeof warning.details === 'string' ? ` (${warning.details})` : ''}`
+
+// The SDK would print its warnings on the server's console; the loop puts them in the terminal log.
+;(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false
 
 const reasonOf = (error: unknown): string => {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error
@@ -77,6 +87,9 @@ export async function streamModelStep(options: ModelCallOptions): Promise<ModelS
     for await (const part of result.stream) {
       idle.refresh()
       switch (part.type) {
+        case 'start-step':
+          for (const warning of part.warnings) options.onWarning?.(warningText(warning))
+          break
         case 'text-delta':
           if (!part.text) break
           emitted = true

@@ -134,6 +134,7 @@ export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
   const totals = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costUsd: null as number | null }
   let lastText = ''
   let nudged = false
+  const warned = new Set<string>()
   let steps = 0
 
   const timeUp = () =>
@@ -163,6 +164,11 @@ export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
             ...(options.reasoning ? { reasoning: options.reasoning } : {}),
             onText: conversation.text,
             onReasoning: conversation.reasoning,
+            onWarning: (warning) => {
+              if (warned.has(warning)) return
+              warned.add(warning)
+              options.log.system(`${options.modelLabel}: warning: ${warning}\n`)
+            },
           }),
         {
           ...options.retry,
