@@ -40,14 +40,19 @@ export function createExecutionStore(db: Db, ids: { executionId: string; squadId
   const scope = { squadId: ids.squadId, taskId: ids.taskId, executionId: ids.executionId }
 
   /**
-   * Events go last, after whatever `also` locks (the squad's row, to move the task): appending takes
-   * the event log's lock, and a transaction that took it before a row lock could deadlock with one
-   * that holds a share lock on that row (any insert referencing the squad, e.g. a pull request)
-   * while it waits for the event log.
+   * Two rules keep these transactions from deadlocking with each other on PostgreSQL:
+   * - Events go last, after whatever `also` locks (the squad's row, to move the task): appending
+   *   takes the event log's lock, and a transaction that took it before a row lock could wait on a
+   *   transaction that holds a share lock on that row (any insert referencing the squad, such as a
+   *   pull request) while that one waits for the event log.
+   * - The execution row is updated once per transaction. Postgres checks the foreign keys of a row
+   *   the transaction already changed, which takes a key-share lock on the squad's row; two such
+   *   transactions then both wait to lock that row for the move.
    */
   const updateExecutionIn = async (
     tx: Executor,
-    patch: ExecutionPatch,
+    patch: ExecutionPatch &
+      Partial<Pick<typeof taskExecutions.$inferInsert, 'leaseOwner' | 'leaseExpiresAt'>>,
     also?: AlsoInTransaction,
   ): Promise<ExecutionRow> => {
     const [row] = await tx
@@ -108,16 +113,15 @@ export function createExecutionStore(db: Db, ids: { executionId: string; squadId
       return db.transaction((tx) => updateExecutionIn(tx, patch, also))
     },
 
-    async finish(status: ExecutionStatus, error: string | null, also?: AlsoInTransaction) {
-      return db.transaction(async (tx) => {
-        const [released] = await tx
-          .update(taskExecutions)
-          .set({ leaseOwner: null, leaseExpiresAt: null })
-          .where(eq(taskExecutions.id, ids.executionId))
-          .returning({ id: taskExecutions.id })
-        if (!released) throw new Error(`execution ${ids.executionId} disappeared`)
-        return updateExecutionIn(tx, { status, error, finishedAt: new Date() }, also)
-      })
+    /** The final state, with the worker's lease released, in one update (see updateExecutionIn). */
+    finish(status: ExecutionStatus, error: string | null, also?: AlsoInTransaction) {
+      return db.transaction((tx) =>
+        updateExecutionIn(
+          tx,
+          { status, error, finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null },
+          also,
+        ),
+      )
     },
 
     async gitProgress(progress: GitProgress) {
