@@ -38,7 +38,7 @@ export class GitFailureError extends AppError {
  */
 export function explainGitFailure(
   command: string,
-  output: { stderr: string; stdout: string },
+  output: { stderr: string; stdout: string; exitCode?: number; error?: string | undefined },
   redactor: Redactor,
   cause: unknown,
 ): GitFailureError {
@@ -47,9 +47,11 @@ export function explainGitFailure(
     .split(/[\r\n]+/)
     .filter((line) => line.trim() && !/^Cloning into /.test(line))
     .slice(-4)
-  const detail = redactor.redact(lines.join('\n'))
+  // Git that says nothing was stopped from outside (a signal, a limit): say how it ended instead.
+  const silent = `(git printed nothing; exit code ${output.exitCode ?? '?'}${output.error ? `, ${output.error}` : ''})`
+  const detail = lines.length > 0 ? redactor.redact(lines.join('\n')) : silent
   return new GitFailureError(
-    `${command} failed: ${failure.reason}. ${failure.hint}${detail ? `\n${detail}` : ''}`,
+    `${command} failed: ${failure.reason}. ${failure.hint}\n${detail}`,
     failure,
     cause,
   )
@@ -99,7 +101,7 @@ export async function sandboxGit(ctx: ExecutionContext, args: string[], options:
     } catch (error) {
       if (!(error instanceof CommandExitError)) throw error
       if (options.allowFailure) return error.result
-      throw explainGitFailure(`git ${args[0]}`, error, ctx.redactor, error)
+      throw explainGitFailure(`git ${args[0]}`, error.result, ctx.redactor, error)
     }
   }
   if (!options.remote) return once()
