@@ -19,6 +19,7 @@ export type LoadReply =
 
 type Connection = { lastId: number; request: http.ClientRequest }
 
+const CONNECT_TIMEOUT_MS = 15_000
 const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY })
 const connections = new Set<Connection>()
 let receipts = new Map<number, number[]>()
@@ -85,7 +86,15 @@ function open(url: string, headers: Record<string, string>): Promise<void> {
       res.on('close', () => connections.delete(connection))
     })
     connection.request = request
-    request.on('error', reject)
+    // A server out of file descriptors leaves connections unanswered: give up instead of hanging.
+    const timer = setTimeout(() => {
+      request.destroy(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`))
+    }, CONNECT_TIMEOUT_MS)
+    request.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    request.on('response', () => clearTimeout(timer))
   })
 }
 
