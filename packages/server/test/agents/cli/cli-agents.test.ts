@@ -241,9 +241,9 @@ describe.skipIf(cliPipelineSkip)('agent CLIs through the pipeline', () => {
       token: admin,
       timeoutMs: 90_000,
     })
-    expect(done.status).toBe('failed')
     const step = done.steps.find((s) => s.name === 'agent')
-    expect(step?.status).toBe('failed')
+    expect(step?.status, `${done.error}\n${await downloadLog(server, done.id, admin)}`).toBe('failed')
+    expect(done.status).toBe('failed')
     expect(step?.error).toContain('Claude Code could not be started (`claude`: command not found)')
     expect(done.error).toContain('install claude-code in the sandbox template or set config.command')
     expect(done.steps.find((s) => s.name === 'push')?.status).toBe('pending')
@@ -265,11 +265,11 @@ describe.skipIf(cliPipelineSkip)('agent CLIs through the pipeline', () => {
       token: admin,
       timeoutMs: 90_000,
     })
-    expect(done.status).toBe('failed')
-    expect(done.steps.find((s) => s.name === 'agent')?.error).toBe(
+    const log = await downloadLog(server, done.id, admin)
+    expect(done.steps.find((s) => s.name === 'agent')?.error, `${done.error}\n${log}`).toBe(
       'Codex CLI exited with code 1: unexpected status 401 Unauthorized: invalid api key',
     )
-    const log = await downloadLog(server, done.id, admin)
+    expect(done.status).toBe('failed')
     expect(log).toContain('ERROR: unexpected status 401 Unauthorized')
     for (const form of formsOf(keys.OPENAI_API_KEY)) expect(log).not.toContain(form)
     expect(await pullsOf(server, repo.id, admin)).toHaveLength(0)
