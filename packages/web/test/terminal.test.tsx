@@ -42,22 +42,28 @@ describe('TerminalWriter', () => {
     expect(writes[0]?.split('\n')).toHaveLength(101)
   })
 
-  it('never hands over more than the chunk limit, and waits for the terminal before the next write', () => {
+  it('hands over at most a frame’s worth in small writes, and waits for the terminal before the next frame', () => {
     const { terminal, writes, ack } = fakeTerminal()
     const frames = manualFrames()
-    const writer = new TerminalWriter(terminal, { schedule: frames.schedule, maxChunkChars: 10 })
-    writer.push('abcdefghijklmnopqrstuvwxy')
+    const writer = new TerminalWriter(terminal, {
+      schedule: frames.schedule,
+      maxFrameChars: 10,
+      maxWriteChars: 4,
+    })
+    writer.push('abcdefg')
+    writer.push('hijklmnopqrstuvwxy')
     frames.frame()
-    expect(writes).toEqual(['abcdefghij'])
+    expect(writes).toEqual(['abcd', 'efgh', 'ij'])
     writer.push('z')
     frames.frame()
-    expect(writes).toHaveLength(1) // the terminal is still parsing the first chunk
+    expect(writes).toHaveLength(3) // the terminal is still parsing the first frame's writes
+    ack()
+    frames.frame()
+    expect(writes.slice(3)).toEqual(['klmn', 'opqr', 'st'])
     ack()
     frames.frame()
     ack()
-    frames.frame()
-    ack()
-    expect(writes).toEqual(['abcdefghij', 'klmnopqrst', 'uvwxyz'])
+    expect(writes.join('')).toBe('abcdefghijklmnopqrstuvwxyz')
     expect(writer.writtenChars).toBe(26)
     expect(writer.pendingChars).toBe(0)
   })

@@ -1,6 +1,7 @@
 import type { Task, TaskStatus } from '@agent-squad/contract'
 import { useDroppable } from '@dnd-kit/core'
 import { SortableContext, verticalListSortingStrategy } from '@dnd-kit/sortable'
+import { memo, startTransition, useEffect, useMemo, useState } from 'react'
 import { columnDropId, columnTitles } from './board-dnd.ts'
 import { type CardContext, TaskCard } from './TaskCard.tsx'
 
@@ -14,8 +15,33 @@ type ColumnProps = {
   onAdd: (status: TaskStatus) => void
 }
 
-export function BoardColumn({ status, tasks, total, highlighted, context, onOpen, onAdd }: ColumnProps) {
+/** Cards mounted at once; a long column fills in over the next frames, so no frame gets long. */
+const FIRST_CARDS = 30
+const MORE_CARDS = 40
+
+function useProgressiveCount(length: number) {
+  const [count, setCount] = useState(FIRST_CARDS)
+  useEffect(() => {
+    if (count >= length) return
+    const timer = setTimeout(() => startTransition(() => setCount((c) => c + MORE_CARDS)), 0)
+    return () => clearTimeout(timer)
+  }, [count, length])
+  return count
+}
+
+export const BoardColumn = memo(function BoardColumn({
+  status,
+  tasks,
+  total,
+  highlighted,
+  context,
+  onOpen,
+  onAdd,
+}: ColumnProps) {
   const { setNodeRef } = useDroppable({ id: columnDropId(status) })
+  const count = useProgressiveCount(tasks.length)
+  const shown = useMemo(() => (tasks.length > count ? tasks.slice(0, count) : tasks), [tasks, count])
+  const ids = useMemo(() => shown.map((t) => t.id), [shown])
   const title = columnTitles[status]
   return (
     <section
@@ -40,9 +66,9 @@ export function BoardColumn({ status, tasks, total, highlighted, context, onOpen
           +
         </button>
       </header>
-      <SortableContext id={status} items={tasks.map((t) => t.id)} strategy={verticalListSortingStrategy}>
+      <SortableContext id={status} items={ids} strategy={verticalListSortingStrategy}>
         <ul ref={setNodeRef} className="column-tasks">
-          {tasks.map((task) => (
+          {shown.map((task) => (
             <TaskCard key={task.id} task={task} onOpen={onOpen} {...context(task)} />
           ))}
           {tasks.length === 0 ? (
@@ -52,4 +78,4 @@ export function BoardColumn({ status, tasks, total, highlighted, context, onOpen
       </SortableContext>
     </section>
   )
-}
+})

@@ -1,4 +1,4 @@
-import type { Task, TaskStatus } from '@agent-squad/contract'
+import { type Task, type TaskStatus, taskStatuses } from '@agent-squad/contract'
 import {
   closestCorners,
   DndContext,
@@ -11,9 +11,9 @@ import {
   useSensors,
 } from '@dnd-kit/core'
 import { sortableKeyboardCoordinates } from '@dnd-kit/sortable'
-import { useCallback, useMemo, useRef, useState } from 'react'
+import { useCallback, useDeferredValue, useMemo, useRef, useState } from 'react'
 import { useAgents } from '../../shared/api/agents.ts'
-import { findTask } from '../../shared/api/board-cache.ts'
+import { emptyBoard, findTask } from '../../shared/api/board-cache.ts'
 import { useRepositories } from '../../shared/api/repositories.ts'
 import { useBoard } from '../../shared/api/tasks.ts'
 import { Button } from '../../shared/ui/Button.tsx'
@@ -22,9 +22,10 @@ import { useCurrentSquad } from '../squads/use-squad.ts'
 import { BoardColumn } from './BoardColumn.tsx'
 import { BoardFilters } from './BoardFilters.tsx'
 import { boardAnnouncements, resolveDrop, statusUnder } from './board-dnd.ts'
-import { type BoardFilter, matches, noFilter } from './filter-tasks.ts'
+import { type BoardFilter, noFilter } from './filter-tasks.ts'
 import { TaskCardPreview } from './TaskCard.tsx'
 import { TaskDialog } from './TaskDialog.tsx'
+import { useFilteredColumns } from './useFilteredColumns.ts'
 import { useMoveTask } from './useMoveTask.ts'
 import './board.css'
 
@@ -42,6 +43,9 @@ export function BoardPage() {
   const [overStatus, setOverStatus] = useState<TaskStatus | null>(null)
   const boardRef = useRef(board.data)
   boardRef.current = board.data
+  // Live changes render in the background (time-sliced), so a burst of events never blocks input.
+  const shownBoard = useDeferredValue(board.data)
+  const columns = useFilteredColumns(shownBoard ?? emptyBoard(taskStatuses), filter)
 
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 5 } }),
@@ -62,8 +66,8 @@ export function BoardPage() {
     [agentNames, repoNames],
   )
   const labels = useMemo(
-    () => [...new Set(board.data?.columns.flatMap((c) => c.tasks.flatMap((t) => t.labels)) ?? [])].sort(),
-    [board.data],
+    () => [...new Set(shownBoard?.columns.flatMap((c) => c.tasks.flatMap((t) => t.labels)) ?? [])].sort(),
+    [shownBoard],
   )
   const openTask = useCallback((task: Task) => setEditing({ task }), [])
   const addTask = useCallback((status: TaskStatus) => setEditing({ status }), [])
@@ -115,11 +119,11 @@ export function BoardPage() {
         }}
       >
         <div className="board" data-testid="board">
-          {board.data.columns.map((column) => (
+          {columns.map(({ column, shown }) => (
             <BoardColumn
               key={column.status}
               status={column.status}
-              tasks={column.tasks.filter((t) => matches(t, filter))}
+              tasks={shown}
               total={column.tasks.length}
               highlighted={overStatus === column.status}
               context={context}

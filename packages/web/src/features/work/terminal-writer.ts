@@ -2,8 +2,10 @@
 export type TerminalLike = { write(data: string, callback?: () => void): void }
 
 export type TerminalWriterOptions = {
-  /** At most this many characters are handed to the terminal per frame. */
-  maxChunkChars?: number
+  /** At most this many characters are handed to the terminal per frame… */
+  maxFrameChars?: number
+  /** …in writes of at most this many, so xterm.js can yield between them while it parses. */
+  maxWriteChars?: number
   schedule?: (fn: () => void) => void
 }
 
@@ -11,16 +13,19 @@ const nextFrame = (fn: () => void) =>
   typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => fn()) : setTimeout(fn, 16)
 
 /**
- * Feeds text to a terminal without ever blocking the page: everything that arrives within a frame
- * is joined into one write, a write is never larger than `maxChunkChars`, and the next one waits
- * until the terminal has parsed the last (its write callback), so a multi-megabyte replay streams
- * in steadily instead of freezing the tab.
+ * Feeds text to a terminal without ever blocking the page: what arrives is queued, once per frame
+ * up to `maxFrameChars` are handed over in writes of at most `maxWriteChars` (xterm.js parses each
+ * write in one go but yields between writes), and the next frame's batch waits until the terminal
+ * has parsed the last one (its write callback). A multi-megabyte replay streams in steadily instead
+ * of freezing the tab.
  */
 export class TerminalWriter {
   private readonly terminal: TerminalLike
-  private readonly maxChunk: number
+  private readonly maxFrame: number
+  private readonly maxWrite: number
   private readonly schedule: (fn: () => void) => void
   private queue: string[] = []
+  private head = 0
   private queued = 0
   private scheduled = false
   private writing = false
@@ -30,7 +35,8 @@ export class TerminalWriter {
 
   constructor(terminal: TerminalLike, options: TerminalWriterOptions = {}) {
     this.terminal = terminal
-    this.maxChunk = options.maxChunkChars ?? 256 * 1024
+    this.maxFrame = options.maxFrameChars ?? 256 * 1024
+    this.maxWrite = Math.min(options.maxWriteChars ?? 32 * 1024, this.maxFrame)
     this.schedule = options.schedule ?? nextFrame
   }
 
@@ -59,6 +65,7 @@ export class TerminalWriter {
   dispose() {
     this.disposed = true
     this.queue = []
+    this.head = 0
     this.queued = 0
     for (const resolve of this.idleWaiters.splice(0)) resolve()
   }
@@ -69,27 +76,54 @@ export class TerminalWriter {
     this.schedule(() => this.flush())
   }
 
-  private take(): string {
-    let text = this.queue.join('')
-    this.queue = []
-    if (text.length > this.maxChunk) {
-      this.queue.push(text.slice(this.maxChunk))
-      text = text.slice(0, this.maxChunk)
+  /** Up to `limit` characters from the front of the queue, without copying the rest of it. */
+  private take(limit: number): string {
+    const parts: string[] = []
+    let size = 0
+    while (size < limit && this.head < this.queue.length) {
+      const piece = this.queue[this.head] as string
+      const room = limit - size
+      if (piece.length <= room) {
+        parts.push(piece)
+        size += piece.length
+        this.head++
+      } else {
+        parts.push(piece.slice(0, room))
+        this.queue[this.head] = piece.slice(room)
+        size += room
+      }
     }
-    this.queued -= text.length
-    return text
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head)
+      this.head = 0
+    }
+    this.queued -= size
+    return parts.join('')
   }
 
   private flush() {
     this.scheduled = false
     if (this.disposed || !this.queued) return
-    const chunk = this.take()
+    const writes: string[] = []
+    for (let budget = this.maxFrame; budget > 0 && this.queued > 0; ) {
+      const piece = this.take(Math.min(this.maxWrite, budget))
+      writes.push(piece)
+      budget -= piece.length
+    }
     this.writing = true
-    this.terminal.write(chunk, () => {
-      this.writing = false
-      this.written += chunk.length
-      if (this.queued) this.kick()
-      else for (const resolve of this.idleWaiters.splice(0)) resolve()
+    writes.forEach((piece, i) => {
+      const last = i === writes.length - 1
+      this.terminal.write(
+        piece,
+        last
+          ? () => {
+              this.writing = false
+              for (const w of writes) this.written += w.length
+              if (this.queued) this.kick()
+              else for (const resolve of this.idleWaiters.splice(0)) resolve()
+            }
+          : undefined,
+      )
     })
   }
 }

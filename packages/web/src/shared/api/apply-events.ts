@@ -20,12 +20,15 @@ export function applySquadEvents(client: QueryClient, squadId: string, events: r
 
   for (const event of events) {
     switch (event.type) {
+      // Only tasks a page has loaded on their own: a replay of 500 creations adds no 500 cache entries.
       case 'task.created':
       case 'task.updated':
-        client.setQueryData(keys.task(event.payload.id), event.payload)
+        if (client.getQueryState(keys.task(event.payload.id)))
+          client.setQueryData(keys.task(event.payload.id), event.payload)
         break
       case 'task.moved':
-        client.setQueryData(keys.task(event.payload.task.id), event.payload.task)
+        if (client.getQueryState(keys.task(event.payload.task.id)))
+          client.setQueryData(keys.task(event.payload.task.id), event.payload.task)
         break
       case 'squad.updated':
         storeSquad(client, event.payload)

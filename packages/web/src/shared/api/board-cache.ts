@@ -50,13 +50,14 @@ export function moveTask(board: Board, id: string, status: TaskStatus, index: nu
   return placeTask(board, { ...task, status, position: index })
 }
 
+// Equal times mean the same state: keeping the cached object lets every unchanged card skip rendering.
 const isNewer = (cached: Task | undefined, incoming: Task) =>
-  !cached || Date.parse(incoming.updated_at) >= Date.parse(cached.updated_at)
+  !cached || Date.parse(incoming.updated_at) > Date.parse(cached.updated_at)
 
 /**
  * Applies task events from the squad's stream. Events can be older than the board they land on (the
  * stream replays history after the board was fetched), so a task's event is applied only when it is
- * at least as new as the cached task; the result is the server's board whatever the order of arrival.
+ * newer than the cached task; the result is the server's board whatever the order of arrival.
  */
 export function applyTaskEvents(board: Board, events: readonly StreamEvent[]): Board {
   let next = board
