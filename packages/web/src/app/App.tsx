@@ -1,9 +1,7 @@
 import { QueryClientProvider } from '@tanstack/react-query'
 import { lazy, Suspense, useState } from 'react'
 import { BrowserRouter, Route, Routes } from 'react-router'
-import { BoardPage } from '../features/board/BoardPage.tsx'
 import { SquadLayout } from '../features/squads/SquadLayout.tsx'
-import { SquadSettingsPage } from '../features/squads/SquadSettingsPage.tsx'
 import { SquadsPage } from '../features/squads/SquadsPage.tsx'
 import { Loading } from '../shared/ui/States.tsx'
 import { ToastProvider } from '../shared/ui/Toast.tsx'
@@ -11,7 +9,14 @@ import { Layout } from './Layout.tsx'
 import { NotFound } from './NotFound.tsx'
 import { createQueryClient } from './query-client.ts'
 
-// The terminal (xterm.js) and the diff views load only when a page needs them.
+// Each page's code loads when it is opened (the board's drag and drop, xterm.js, the diff views), so
+// no single script evaluation holds up the first paint.
+const BoardPage = lazy(() =>
+  import('../features/board/BoardPage.tsx').then((m) => ({ default: m.BoardPage })),
+)
+const SquadSettingsPage = lazy(() =>
+  import('../features/squads/SquadSettingsPage.tsx').then((m) => ({ default: m.SquadSettingsPage })),
+)
 const WorkPage = lazy(() => import('../features/work/WorkPage.tsx').then((m) => ({ default: m.WorkPage })))
 const PullsPage = lazy(() =>
   import('../features/pulls/PullsPage.tsx').then((m) => ({ default: m.PullsPage })),

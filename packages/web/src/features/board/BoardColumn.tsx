@@ -16,8 +16,8 @@ type ColumnProps = {
 }
 
 /** Cards mounted at once; a long column fills in over the next frames, so no frame gets long. */
-const FIRST_CARDS = 30
-const MORE_CARDS = 40
+const FIRST_CARDS = 12
+const MORE_CARDS = 24
 
 function useProgressiveCount(length: number) {
   const [count, setCount] = useState(FIRST_CARDS)
