@@ -144,6 +144,7 @@ describe.skipIf(!hasBwrap)('built-in agent (real sandbox, fake model over HTTP)'
             { id: 'linkfile', name: 'write', args: { path: 'escape.txt', content: 'x' } },
             { id: 'grep', name: 'grep', args: { pattern: 'root', path: 'etc' } },
             { id: 'inside', name: 'read', args: { path: `${ws.sandbox.workdir}/greet.txt` } },
+            { id: 'glob', name: 'glob', args: { pattern: './*.sh' } },
           ],
         },
         {
@@ -166,6 +167,7 @@ describe.skipIf(!hasBwrap)('built-in agent (real sandbox, fake model over HTTP)'
       expect(results.get('linkfile')).toMatch(/Refused: "escape.txt" resolves/)
       expect(results.get('grep')).toMatch(/Refused: "etc" resolves/)
       expect(results.get('inside')).toContain('1| hello world')
+      expect(results.get('glob')).toBe('test.sh')
       const failed = run.events.filter((e) => e.type === 'agent.tool_call' && e.payload.status === 'failed')
       expect(failed).toHaveLength(5)
       const outside = await ws.sandbox.commands.run('test -e /tmp/outside.txt && echo there || echo absent')

@@ -13,7 +13,8 @@ export const globTool = Tool.define('glob', {
     path: z.string().default('.').describe('Folder to search, relative to the workspace (default: its root)'),
   }),
   paths: ['path'],
-  async execute({ pattern, path }, ctx) {
+  async execute({ pattern: given, path }, ctx) {
+    const pattern = given.replace(/^(\.\/)+/, '')
     const find = shellCommand([
       'find',
       path,
