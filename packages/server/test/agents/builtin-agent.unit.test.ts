@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatToolResults, createWorkspace, hasBwrap, runBuiltinAgent } from './agent-harness.ts'
 import { startFakeAnthropic } from './fakes/anthropic-messages-server.ts'
 import { startFakeOpenAI } from './fakes/openai-chat-server.ts'
+import { startFakeOpenAIResponses } from './fakes/openai-responses-server.ts'
 import type { FakeModelServer, FakeTurn } from './fakes/scripted-model.ts'
 
 const files = {
@@ -127,6 +128,29 @@ describe.skipIf(!hasBwrap)('built-in agent (real sandbox, fake model over HTTP)'
       }[]
       expect(JSON.stringify(second.at(-1))).toContain('1| hello world')
     } finally {
+      await ws.close()
+    }
+  })
+
+  it('speaks the OpenAI Responses API when the agent asks for it (config.api "responses")', async () => {
+    const ws = await createWorkspace(files)
+    const responses = await startFakeOpenAIResponses(happyPath())
+    try {
+      const run = await runBuiltinAgent({
+        sandbox: ws.sandbox,
+        agent: { llmProvider: 'openai', llmModel: 'gpt-5-mini', config: { api: 'responses' } },
+        env: { OPENAI_API_KEY: 'sk-openai-fake-key-1234', OPENAI_BASE_URL: responses.url },
+      })
+      expect(run.error).toBeNull()
+      expect(run.result).toMatchObject({ commitType: 'fix', commitScope: 'greeting' })
+      expect(await ws.sandbox.files.read('greet.txt')).toBe('goodbye world\n')
+      expect(responses.requests.map((r) => r.path)).toEqual(Array(4).fill('/v1/responses'))
+      expect(JSON.stringify(responses.requests[3]?.body.input)).toMatch(
+        /function_call_output[^}]*c3[^}]*1 passed/,
+      )
+      expect(run.result?.usage?.cost_usd).toBeCloseTo((400 * 0.25 + 80 * 2) / 1_000_000, 8)
+    } finally {
+      await responses.close()
       await ws.close()
     }
   })
