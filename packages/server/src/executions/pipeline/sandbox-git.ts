@@ -18,7 +18,26 @@ export type SandboxGitOptions = {
   /** Resolve with the result instead of throwing on a non-zero exit. */
   allowFailure?: boolean
   quiet?: boolean
+  /** Where to run; the workspace by default. */
+  cwd?: string
 }
+
+/**
+ * Configuration every pipeline git command runs with: no hooks, no fsmonitor, no proxy or credential
+ * helper, and no global or system config. The agent can write the workspace's hooks, its
+ * .git/config and ~/.gitconfig; none of that may run, or redirect anything, inside our git commands.
+ */
+const HARDENING = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'http.proxy=',
+  '-c',
+  'credential.helper=',
+]
+const HARDENED_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' }
 
 /** Raised for a git failure, with what it means and what to do; `retryable` follows its class. */
 export class GitFailureError extends AppError {
@@ -64,7 +83,7 @@ export function explainGitFailure(
  */
 export async function sandboxGit(ctx: ExecutionContext, args: string[], options: SandboxGitOptions = {}) {
   const sandbox = requireSandbox(ctx)
-  const command = shellCommand(['git', ...args])
+  const command = shellCommand(['git', ...HARDENING, ...args])
   let lastProgress = 0
   const onProgress = (text: string) => {
     if (!options.remote) return
@@ -82,12 +101,16 @@ export async function sandboxGit(ctx: ExecutionContext, args: string[], options:
       .catch(() => {})
   }
   const once = async (): Promise<CommandResult> => {
-    if (!options.quiet) ctx.log.write('system', `$ ${command}\n`)
+    if (!options.quiet) ctx.log.write('system', `$ ${shellCommand(['git', ...args])}\n`)
     try {
       return await sandbox.commands.run(command, {
-        cwd: sandbox.workdir,
+        cwd: options.cwd ?? sandbox.workdir,
         timeoutMs: ctx.deps.limits.gitTimeoutMs,
-        envs: { ...(options.remote ? gitCredentialEnv(options.remote.credentials) : {}), ...options.env },
+        envs: {
+          ...HARDENED_ENV,
+          ...(options.remote ? gitCredentialEnv(options.remote.credentials) : {}),
+          ...options.env,
+        },
         ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
         ...(options.remote ? { network: true } : {}),
         onStdout: (d) => {

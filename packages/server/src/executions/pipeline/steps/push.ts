@@ -1,21 +1,25 @@
 import { AppError } from '../../../domain/errors.ts'
 import { type ExecutionContext, resultString, type Step } from '../execution-context.ts'
 import { gitOutput, sandboxGit } from '../sandbox-git.ts'
+import { openTransferRepo } from '../transfer-repo.ts'
+
+type TransferRepo = Awaited<ReturnType<typeof openTransferRepo>>
+
 import { agentIdentity, commitsIn } from './commit.ts'
 
 /** Brings the branch onto the base branch's current head; a conflict fails clearly instead of pushing. */
 async function rebaseIfBaseMoved(
   ctx: ExecutionContext,
+  transfer: TransferRepo,
   credentials: Awaited<ReturnType<typeof ctx.forge.credentials>>,
 ) {
   const baseBranch = ctx.repo.defaultBranch
-  await sandboxGit(
-    ctx,
-    ['fetch', '--progress', 'origin', `+refs/heads/${baseBranch}:refs/remotes/origin/${baseBranch}`],
-    {
-      remote: { credentials, operation: 'rebase' },
-    },
+  await transfer.remote(
+    ['fetch', '--progress', '--no-tags', transfer.url, `+refs/heads/${baseBranch}:refs/heads/${baseBranch}`],
+    credentials,
+    'rebase',
   )
+  await transfer.toWorkspace(`refs/heads/${baseBranch}`, `refs/remotes/origin/${baseBranch}`)
   const remoteBase = await gitOutput(ctx, ['rev-parse', `refs/remotes/origin/${baseBranch}`])
   const isAncestor = await sandboxGit(ctx, ['merge-base', '--is-ancestor', remoteBase, 'HEAD'], {
     allowFailure: true,
@@ -65,26 +69,34 @@ export const push: Step = async (ctx) => {
   const branchName = ctx.execution.gitBranch
   if (!branchName) throw new Error('execution has no branch')
   const credentials = await ctx.forge.credentials(ctx.repo, { executionId: ctx.execution.id })
-  const { rebased, base } = await rebaseIfBaseMoved(ctx, credentials)
+  const transfer = await openTransferRepo(ctx)
+  const { rebased, base } = await rebaseIfBaseMoved(ctx, transfer, credentials)
   const head = await gitOutput(ctx, ['rev-parse', 'HEAD'])
 
-  const listed = await sandboxGit(ctx, ['ls-remote', '--heads', 'origin', `refs/heads/${branchName}`], {
-    remote: { credentials, operation: 'push' },
-    quiet: true,
-  })
+  const listed = await transfer.remote(
+    ['ls-remote', '--heads', transfer.url, `refs/heads/${branchName}`],
+    credentials,
+    'push',
+    true,
+  )
   const remoteSha = listed.stdout.trim().split(/\s+/)[0] || null
   if (remoteSha === head) return { result: { pushed_sha: head, rebased, base, already_pushed: true } }
 
-  const args = ['push', '--porcelain', '--progress', 'origin', `HEAD:refs/heads/${branchName}`]
+  const args = [
+    'push',
+    '--porcelain',
+    '--progress',
+    transfer.url,
+    `refs/heads/${branchName}:refs/heads/${branchName}`,
+  ]
   if (remoteSha) {
-    await sandboxGit(
-      ctx,
-      ['fetch', 'origin', `+refs/heads/${branchName}:refs/remotes/origin/${branchName}`],
-      {
-        remote: { credentials, operation: 'push' },
-        quiet: true,
-      },
+    await transfer.remote(
+      ['fetch', '--no-tags', transfer.url, `+refs/heads/${branchName}:refs/remote-branch/${branchName}`],
+      credentials,
+      'push',
+      true,
     )
+    await transfer.toWorkspace(`refs/remote-branch/${branchName}`, `refs/remotes/origin/${branchName}`)
     const ours = await sandboxGit(ctx, ['merge-base', '--is-ancestor', remoteSha, head], {
       allowFailure: true,
       quiet: true,
@@ -111,7 +123,8 @@ export const push: Step = async (ctx) => {
     percent: 0,
     message: `pushing ${branchName}`,
   })
-  await sandboxGit(ctx, args, { remote: { credentials, operation: 'push' } })
+  await transfer.fromWorkspace('HEAD', `refs/heads/${branchName}`)
+  await transfer.remote(args, credentials, 'push')
   await ctx.store.gitProgress({
     operation: 'push',
     phase: 'finished',
