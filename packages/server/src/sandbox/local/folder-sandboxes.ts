@@ -34,6 +34,7 @@ import {
   stderrLogger,
 } from './folder-sandbox-types.ts'
 import { type RunningProcess, startProcess } from './run-process.ts'
+import { releaseUid, reserveUid } from './uid-leases.ts'
 import { processesOf } from './uid-pool.ts'
 
 /**
@@ -76,7 +77,7 @@ export class FolderSandboxes implements SandboxProvider {
     let uid: number | undefined
     try {
       await mkdir(paths.dir, { mode: 0o700 })
-      uid = await this.#allocateUid()
+      uid = await this.#allocateUid(paths.dir)
       const workspace = await this.#driver.prepare({ sandboxId, paths, opts, uid, gid: uid })
       const now = Date.now()
       const meta: SandboxMeta = {
@@ -97,6 +98,7 @@ export class FolderSandboxes implements SandboxProvider {
     } catch (error) {
       await this.#driver.release(paths).catch(() => {})
       await rm(paths.dir, { recursive: true, force: true }).catch(() => {})
+      if (uid !== undefined) await releaseUid(uid, paths.dir).catch(() => {})
       if (error instanceof AppError) throw error
       throw new AppError('internal', `could not create a ${this.name} sandbox: ${messageOf(error)}`, {
         cause: error,
@@ -235,10 +237,12 @@ export class FolderSandboxes implements SandboxProvider {
       for (const running of live.running) running.kill('killed')
       await Promise.allSettled([...live.running].map((running) => running.done))
       const { uid } = live.meta
-      if (this.#driver.identity.kind === 'per-sandbox' && uid !== 0 && uid !== process.getuid?.())
-        await killUidProcesses(uid)
+      const perSandbox =
+        this.#driver.identity.kind === 'per-sandbox' && uid !== 0 && uid !== process.getuid?.()
+      if (perSandbox) await killUidProcesses(uid)
       await this.#driver.release(live.paths)
       await rm(live.paths.dir, { recursive: true, force: true })
+      if (perSandbox) await releaseUid(uid, live.paths.dir)
       if (this.#live.get(live.meta.sandboxId) === live) this.#live.delete(live.meta.sandboxId)
     })().catch((error) => {
       live.killing = undefined
@@ -250,8 +254,11 @@ export class FolderSandboxes implements SandboxProvider {
     return live.killing
   }
 
-  /** The lowest free uid of the driver's range: not in any meta.json, not pending, owning no process. */
-  async #allocateUid(): Promise<number> {
+  /**
+   * The lowest free uid of the driver's range: not in any meta.json, not pending, owning no process,
+   * and reserved host-wide for this sandbox (other servers on the machine draw from the same range).
+   */
+  async #allocateUid(folder: string): Promise<number> {
     const identity = this.#driver.identity
     if (identity.kind === 'server') return process.getuid?.() ?? 0
     const next = this.#uidLock.then(async () => {
@@ -265,6 +272,7 @@ export class FolderSandboxes implements SandboxProvider {
       const busy = await processesOf(identity.base, identity.base + identity.count)
       for (let uid = identity.base; uid < identity.base + identity.count; uid++) {
         if (used.has(uid) || busy.has(uid)) continue
+        if (!(await reserveUid(uid, folder))) continue
         this.#pendingUids.add(uid)
         return uid
       }
