@@ -3,7 +3,14 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt } from '../scripts/ensure-built.ts'
 import { type Browser, chromiumPath, hasChromium, launchBrowser, watchConsole } from './browser.ts'
-import { dragTo, numberedLines, pushInitialCommit, screenshot, terminalLines } from './helpers.ts'
+import {
+  dragTo,
+  expectExecutionSucceeded,
+  numberedLines,
+  pushInitialCommit,
+  screenshot,
+  terminalLines,
+} from './helpers.ts'
 import { apiCall, type SquadServer, startSquadServe } from './squad-server.ts'
 
 const LINES = 150
@@ -84,6 +91,8 @@ describe.skipIf(!hasChromium())(`web app end to end in Chromium against squad se
     await watcher.getByText('Add a greeting file').waitFor()
     await watcher.getByText('Live').waitFor()
 
+    // The watcher stays open in a background tab: it must follow without being looked at.
+    await page.bringToFront()
     await dragTo(page, card, page.getByRole('region', { name: 'To do' }))
     await page.getByRole('region', { name: 'To do' }).getByText('Add a greeting file').waitFor()
     await watcher
@@ -121,8 +130,9 @@ describe.skipIf(!hasChromium())(`web app end to end in Chromium against squad se
   })
 
   it('shows the pull request link and the diff, and merging moves the task to Done live', async () => {
+    await expectExecutionSucceeded(server, page)
     const prLink = page.getByTestId('pr-link')
-    await prLink.waitFor({ timeout: 60_000 })
+    await prLink.waitFor({ timeout: 30_000 })
     await page.locator('[data-step="cleanup"].step-succeeded').waitFor({ timeout: 30_000 })
     await screenshot(page, 'agent-work-done')
     await page.getByRole('tab', { name: 'Diff' }).click()
@@ -142,10 +152,14 @@ describe.skipIf(!hasChromium())(`web app end to end in Chromium against squad se
       .waitFor({ timeout: 15_000 })
     const task = await apiCall<Task>(server, 'GET', `/tasks/${state.taskId}`)
     expect(task.status).toBe('done')
+    await watcher.bringToFront()
     await watcher.evaluate(() => {
       document.documentElement.dataset.theme = 'dark'
     })
     await screenshot(watcher, 'board-dark')
+    await watcher.goto(server.url)
+    await watcher.getByText('Webshop squad').waitFor()
+    await screenshot(watcher, 'squads')
   })
 
   it('logged no console errors on any page', () => {

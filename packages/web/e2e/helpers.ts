@@ -3,7 +3,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { ExecutionWithSteps } from '@agent-squad/contract'
 import type { Locator, Page } from 'playwright-core'
+import { apiCall, type SquadServer } from './squad-server.ts'
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..')
 const artifacts = join(repoRoot, 'artifacts/screenshots')
@@ -63,3 +65,25 @@ export const terminalLines = async (page: Page) =>
 /** Lines `line N` from the script's output, in the order the terminal shows them. */
 export const numberedLines = (lines: string[]) =>
   lines.filter((l) => /^line \d+$/.test(l.trim())).map((l) => Number(l.trim().slice(5)))
+
+/**
+ * Waits (up to 90 s) for the execution the page shows to finish, and fails with its error and
+ * steps when it did not succeed, so a pipeline failure reads as one and not as a missing button.
+ */
+export async function expectExecutionSucceeded(server: SquadServer, page: Page) {
+  const id = /\/executions\/([^/?#]+)/.exec(page.url())?.[1]
+  if (!id) throw new Error(`not on an Agent Work page: ${page.url()}`)
+  const deadline = Date.now() + 90_000
+  let execution: ExecutionWithSteps
+  do {
+    execution = await apiCall<ExecutionWithSteps>(server, 'GET', `/executions/${id}`)
+    if (!['queued', 'running'].includes(execution.status)) break
+    await new Promise((r) => setTimeout(r, 500))
+  } while (Date.now() < deadline)
+  if (execution.status !== 'succeeded') {
+    const steps = execution.steps
+      .map((s) => `${s.name}: ${s.status}${s.error ? ` (${s.error})` : ''}`)
+      .join('; ')
+    throw new Error(`execution ${execution.status}: ${execution.error ?? 'no error'} — ${steps}`)
+  }
+}

@@ -10,21 +10,36 @@ type HandleProps = {
   handle?: ButtonHTMLAttributes<HTMLButtonElement> & { ref?: (el: HTMLElement | null) => void }
 }
 
-function CardBody({ task, agentName, repositoryName, onOpen, handle }: CardProps & HandleProps) {
+function CardBody({
+  task,
+  agentName,
+  repositoryName,
+  onOpen,
+  handle,
+  preview,
+}: CardProps & HandleProps & { preview?: boolean }) {
   return (
     <>
       <div className="task-card-top">
-        <button type="button" className="drag-handle" aria-label={`Move task #${task.number}`} {...handle}>
-          ⠿
-        </button>
+        {preview ? (
+          <span className="drag-handle">⠿</span>
+        ) : (
+          <button type="button" className="drag-handle" aria-label={`Move task #${task.number}`} {...handle}>
+            ⠿
+          </button>
+        )}
         <span className="task-number">#{task.number}</span>
         <span className={`priority priority-${task.priority}`} title={`${task.priority} priority`}>
           {task.priority}
         </span>
       </div>
-      <button type="button" className="task-title" onClick={() => onOpen(task)}>
-        {task.title}
-      </button>
+      {preview ? (
+        <span className="task-title">{task.title}</span>
+      ) : (
+        <button type="button" className="task-title" onClick={() => onOpen(task)}>
+          {task.title}
+        </button>
+      )}
       {task.labels.length ? (
         <ul className="labels" aria-label="Labels">
           {task.labels.map((l) => (
@@ -82,8 +97,8 @@ export const TaskCard = memo(function TaskCard(props: CardProps) {
 /** The card as it follows the pointer while dragged. */
 export function TaskCardPreview(props: CardProps) {
   return (
-    <div className="task-card task-card-overlay">
-      <CardBody {...props} />
+    <div className="task-card task-card-overlay" aria-hidden="true">
+      <CardBody {...props} preview />
     </div>
   )
 }

@@ -14,6 +14,7 @@ const theme = {
   foreground: '#d6dde6',
   cursor: '#0d1117',
   red: '#ff7b72',
+  yellow: '#e3b341',
   cyan: '#56d4dd',
   selectionBackground: '#264f78',
 }

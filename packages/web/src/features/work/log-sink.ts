@@ -3,9 +3,9 @@ import type { EventPayload } from '@agent-squad/contract'
 type LogPayload = EventPayload<'log'>
 type Listener = (text: string) => void
 
-const colours = { stdout: '', stderr: '\x1b[31m', system: '\x1b[36m' } as const
+const colours = { stdout: '', stderr: '\x1b[33m', system: '\x1b[36m' } as const
 
-/** A log chunk as the terminal shows it: stderr in red, the pipeline's own notes in cyan. */
+/** A log chunk as the terminal shows it: stderr in yellow (git reports progress there), the pipeline's own notes in cyan. */
 export const terminalText = (log: LogPayload) => {
   const colour = colours[log.stream]
   return colour ? `${colour}${log.text}\x1b[0m` : log.text
