@@ -150,6 +150,8 @@ describe.skipIf(!hasChromium())(`web app end to end in Chromium against squad se
       .getByRole('region', { name: 'Done' })
       .getByText('Add a greeting file')
       .waitFor({ timeout: 15_000 })
+    // The card links to its latest run, with that run's status.
+    await watcher.getByRole('region', { name: 'Done' }).getByRole('link', { name: 'succeeded' }).waitFor()
     const task = await apiCall<Task>(server, 'GET', `/tasks/${state.taskId}`)
     expect(task.status).toBe('done')
     await watcher.bringToFront()

@@ -14,6 +14,7 @@ import { sortableKeyboardCoordinates } from '@dnd-kit/sortable'
 import { useCallback, useDeferredValue, useMemo, useRef, useState } from 'react'
 import { useAgents } from '../../shared/api/agents.ts'
 import { emptyBoard, findTask } from '../../shared/api/board-cache.ts'
+import { useSquadRuns } from '../../shared/api/executions.ts'
 import { useRepositories } from '../../shared/api/repositories.ts'
 import { useBoard } from '../../shared/api/tasks.ts'
 import { Button } from '../../shared/ui/Button.tsx'
@@ -37,6 +38,7 @@ export function BoardPage() {
   const agents = useAgents(squad.id)
   const repos = useRepositories(squad.id)
   const move = useMoveTask(squad.id)
+  const runs = useSquadRuns(squad.id)
   const [filter, setFilter] = useState<BoardFilter>(noFilter)
   const [editing, setEditing] = useState<Editing>(null)
   const [activeId, setActiveId] = useState<string | null>(null)
@@ -62,8 +64,10 @@ export function BoardPage() {
     (task: Task) => ({
       agentName: task.assignee_id ? agentNames.get(task.assignee_id) : undefined,
       repositoryName: task.repository_id ? repoNames.get(task.repository_id) : undefined,
+      runId: runs.data?.[task.id]?.id,
+      runStatus: runs.data?.[task.id]?.status,
     }),
-    [agentNames, repoNames],
+    [agentNames, repoNames, runs.data],
   )
   const labels = useMemo(
     () => [...new Set(shownBoard?.columns.flatMap((c) => c.tasks.flatMap((t) => t.labels)) ?? [])].sort(),

@@ -2,8 +2,15 @@ import type { Task } from '@agent-squad/contract'
 import { useSortable } from '@dnd-kit/sortable'
 import { CSS } from '@dnd-kit/utilities'
 import { type ButtonHTMLAttributes, type KeyboardEventHandler, memo, type PointerEventHandler } from 'react'
+import { Link } from 'react-router'
 
-export type CardContext = { agentName: string | undefined; repositoryName: string | undefined }
+export type CardContext = {
+  agentName: string | undefined
+  repositoryName: string | undefined
+  /** The task's latest execution, when the squad's stream has reported one. */
+  runId?: string | undefined
+  runStatus?: string | undefined
+}
 
 type CardProps = CardContext & { task: Task; onOpen: (task: Task) => void }
 type HandleProps = {
@@ -14,6 +21,8 @@ function CardBody({
   task,
   agentName,
   repositoryName,
+  runId,
+  runStatus,
   onOpen,
   handle,
   preview,
@@ -29,6 +38,16 @@ function CardBody({
           </button>
         )}
         <span className="task-number">#{task.number}</span>
+        {runId && runStatus && !preview ? (
+          <Link
+            to={`/executions/${runId}`}
+            className={`run-status run-${runStatus}`}
+            title="Open the Agent Work page"
+            onPointerDown={(e) => e.stopPropagation()}
+          >
+            {runStatus.replace('_', ' ')}
+          </Link>
+        ) : null}
         <span className={`priority priority-${task.priority}`} title={`${task.priority} priority`}>
           {task.priority}
         </span>

@@ -1,4 +1,4 @@
-import type { Agent, Board, Page, Repository, StreamEvent } from '@agent-squad/contract'
+import type { Agent, Board, Execution, Page, Repository, StreamEvent } from '@agent-squad/contract'
 import type { QueryClient } from '@tanstack/react-query'
 import { applyTaskEvents } from './board-cache.ts'
 import { storeExecution } from './executions.ts'
@@ -6,6 +6,9 @@ import { keys } from './keys.ts'
 import { removeFromPage, upsertInPage } from './page-cache.ts'
 import { storePull } from './pulls.ts'
 import { storeSquad } from './squads.ts'
+
+/** Task id → its latest execution. */
+export type SquadRuns = Record<string, Execution>
 
 /**
  * Folds a batch of a squad stream's events into every cached query they change, so each page that
@@ -54,6 +57,12 @@ export function applySquadEvents(client: QueryClient, squadId: string, events: r
       case 'execution.created':
       case 'execution.updated':
         storeExecution(client, event.payload)
+        client.setQueryData<SquadRuns>(keys.squadRuns(squadId), (runs = {}) => {
+          const known = runs[event.payload.task_id]
+          if (known && (known.attempt > event.payload.attempt || known.updated_at > event.payload.updated_at))
+            return runs
+          return { ...runs, [event.payload.task_id]: event.payload }
+        })
         break
       case 'pull_request.opened':
       case 'pull_request.updated':

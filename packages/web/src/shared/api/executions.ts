@@ -53,3 +53,13 @@ export function useCancelExecution() {
 }
 
 export const executionLogUrl = (id: string) => `/api/v1/executions/${id}/log`
+
+/** The latest execution of each task of the squad, filled by the squad's stream (nothing to fetch). */
+export const useSquadRuns = (squadId: string) => {
+  const client = useQueryClient()
+  return useQuery({
+    queryKey: keys.squadRuns(squadId),
+    queryFn: () => client.getQueryData<Record<string, Execution>>(keys.squadRuns(squadId)) ?? {},
+    staleTime: Number.POSITIVE_INFINITY,
+  })
+}

@@ -8,6 +8,8 @@ export const keys = {
   task: (id: string) => ['task', id] as const,
   taskExecutions: (taskId: string) => ['task-executions', taskId] as const,
   execution: (id: string) => ['execution', id] as const,
+  /** The latest execution of each task of a squad, as its stream reported them. */
+  squadRuns: (squadId: string) => ['squad-runs', squadId] as const,
   pulls: (repositoryId: string) => ['pulls', repositoryId] as const,
   pull: (repositoryId: string, number: number) => ['pull', repositoryId, number] as const,
   pullCommits: (repositoryId: string, number: number) => ['pull-commits', repositoryId, number] as const,
