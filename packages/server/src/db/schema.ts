@@ -238,9 +238,7 @@ export const events = pgTable(
   (t) => [
     index('events_squad_idx').on(t.squadId, t.id),
     // The newest board-visible event of a squad in one index probe: the board cache's version.
-    index('events_board_idx')
-      .on(t.squadId, t.id)
-      .where(sql`scope <> 'execution'`),
+    index('events_board_idx').on(t.squadId, t.id).where(sql`scope <> 'execution'`),
     index('events_task_idx').on(t.taskId, t.id),
     index('events_execution_idx').on(t.executionId, t.id),
   ],
@@ -274,9 +272,7 @@ export const pullRequests = pgTable(
   },
   (t) => [
     uniqueIndex('pull_requests_repo_number_idx').on(t.repositoryId, t.number),
-    uniqueIndex('pull_requests_open_head_idx')
-      .on(t.repositoryId, t.head)
-      .where(sql`state = 'open'`),
+    uniqueIndex('pull_requests_open_head_idx').on(t.repositoryId, t.head).where(sql`state = 'open'`),
   ],
 )
 

@@ -51,7 +51,9 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   if (testDbKind === 'pglite') {
     // An unmigrated database (migration tests) pays for initdb; the rest start from the template.
     const database =
-      options.migrate === false ? await openPglite() : await openPglite(undefined, { from: await pgliteTemplate() })
+      options.migrate === false
+        ? await openPglite()
+        : await openPglite(undefined, { from: await pgliteTemplate() })
     if (options.migrate !== false) await database.migrate()
     return { database, url: null, drop: () => database.close() }
   }

@@ -46,7 +46,8 @@ export const executionRoutes = [
     params: IdParams,
     status: 202,
     response: Execution,
-    handler: ({ deps, user, params }) => cancelExecution({ db: deps.database.db, user, executionId: params.id }),
+    handler: ({ deps, user, params }) =>
+      cancelExecution({ db: deps.database.db, user, executionId: params.id }),
   }),
   defineRoute({
     method: 'get',
