@@ -1,6 +1,6 @@
 import type { Execution, StartExecutionBody } from '@agent-squad/contract'
 import { stepNames } from '@agent-squad/contract'
-import { and, desc, eq, inArray } from 'drizzle-orm'
+import { and, desc, eq, inArray, sql } from 'drizzle-orm'
 import type { AuthUser } from '../auth/auth-user.ts'
 import type { Db } from '../db/database.ts'
 import { executionSteps, squadMembers, taskExecutions } from '../db/schema.ts'
@@ -76,6 +76,10 @@ export async function startExecution(options: {
         agentId: agentId ?? null,
         attempt: (previous?.attempt ?? 0) + 1,
         status: 'queued',
+        // The time of joining the queue, under the squad's lock: now() would be the transaction's
+        // start, so a start that waited for the lock could line up ahead of one that committed (and
+        // may already run) before it, and a waiting execution's queue position could go up.
+        queuedAt: sql`clock_timestamp()`,
         gitBranch: taskBranchName(task.number),
         runReason: options.runReason ?? (previous ? 'retry' : 'start'),
         options: input.network ? { network: input.network } : {},
