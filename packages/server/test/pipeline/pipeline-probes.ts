@@ -39,9 +39,9 @@ export type HostProcess = { pid: number; uid: number; command: string }
 /**
  * Processes on this host that belong to a marked script, or (with `within`) that work in a folder:
  * a data folder holds the host side of its sandboxes (bwrap runs in the sandbox's folder) and the
- * server's own git commands (in its repository cache). Sandboxes of other servers (other test
- * runs on this machine use the same uid range) never match, which a scan by uid alone could not
- * promise. Reading another uid's environment needs root, which the local sandbox needs anyway.
+ * server's own git commands (in its repository cache). Sandboxes of other servers never match,
+ * which a scan by uid could not promise: once a sandbox is gone, another test's server on this host
+ * may get its uid. Reading another uid's environment needs root, as the local sandbox does.
  */
 export async function markedProcesses(
   marker: string,
