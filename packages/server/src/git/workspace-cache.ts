@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { AppError } from '../domain/errors.ts'
 import type { GitCredentials } from '../forge/forge.ts'
 import { gitCredentialEnv } from './credentials.ts'
-import { runGit } from './run-git.ts'
+import { GitCommandError, runGit } from './run-git.ts'
 
 export type WorkspaceSource = {
   /** A bare mirror of the repository, fetched once and then updated with `git fetch`. */
@@ -12,6 +12,8 @@ export type WorkspaceSource = {
   /** A read-only checkout of `baseCommit`: the lower layer every task's workspace starts from. */
   templateDir: string
   baseCommit: string
+  /** The `origin` URL the checkout was made with (a workspace made from it starts with that remote). */
+  originUrl: string
 }
 
 export type PrepareOptions = {
@@ -25,11 +27,22 @@ export type PrepareOptions = {
   onProgress?: (stderr: string) => void
   /** Injected so the pipeline can wrap fetches in its retry policy. */
   retry?: <T>(fn: () => Promise<T>) => Promise<T>
+  /**
+   * Runs once on a new checkout before its git index is refreshed and it is published: whatever the
+   * sandbox provider does to a template the first time it uses one (the local provider gives its
+   * files a shared group) must happen here, or the change of every file's group and ctime leaves the
+   * index stale and each sandbox's first git command re-hashes the whole tree.
+   */
+  adoptTemplate?: (checkout: string) => Promise<void>
 }
 
 const inFlight = new Map<string, Promise<unknown>>()
+/** The `origin` URL each mirror was last given by this process (set-url is skipped when unchanged). */
+const mirrorUrls = new Map<string, string>()
+/** The `origin` URL of each checkout this process made or read (a checkout never changes it). */
+const templateUrls = new Map<string, string>()
 
-/** One at a time per key in this process: ten tasks on one repository fetch once, not ten times. */
+/** One at a time per key in this process: ten tasks on one new base commit make one checkout. */
 async function once<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const previous = inFlight.get(key)
   if (previous) await previous.catch(() => {})
@@ -40,6 +53,54 @@ async function once<T>(key: string, fn: () => Promise<T>): Promise<T> {
   } finally {
     if (inFlight.get(key) === current) inFlight.delete(key)
   }
+}
+
+type Listener = (stderr: string) => void
+type Run = { listeners: Set<Listener>; promise: Promise<void>; start: () => void }
+const updates = new Map<string, { running: Run; queued?: Run }>()
+
+/**
+ * Runs `update` for a caller, sharing runs between callers: one that arrives while a run is under way
+ * joins the single run queued behind it, which starts when that one ends. Every caller's run starts
+ * after it asked, so each sees the remote as it was then, yet twenty tasks started at once on one
+ * repository fetch twice rather than twenty times in a row. A run uses the options (URL, credentials,
+ * retry policy) of the caller that opened it; its progress goes to every caller that joined it.
+ */
+function coalesced(key: string, onProgress: Listener | undefined, update: (emit: Listener) => Promise<void>) {
+  const newRun = (): Run => {
+    const listeners = new Set<Listener>()
+    let start = () => {}
+    const started = new Promise<void>((resolve) => {
+      start = resolve
+    })
+    const promise = started.then(() =>
+      update((stderr) => {
+        for (const listener of listeners) listener(stderr)
+      }),
+    )
+    const run = { listeners, promise, start }
+    promise
+      .catch(() => {})
+      .finally(() => {
+        const state = updates.get(key)
+        if (state?.running !== run) return
+        if (state.queued) {
+          updates.set(key, { running: state.queued })
+          state.queued.start()
+        } else updates.delete(key)
+      })
+    return run
+  }
+  const state = updates.get(key)
+  let run: Run
+  if (state) run = state.queued ??= newRun()
+  else {
+    run = newRun()
+    updates.set(key, { running: run })
+    run.start()
+  }
+  if (onProgress) run.listeners.add(onProgress)
+  return run.promise
 }
 
 /**
@@ -56,15 +117,12 @@ export async function prepareWorkspaceSource(options: PrepareOptions): Promise<W
   const retry = options.retry ?? ((fn) => fn())
   await mkdir(root, { recursive: true })
 
-  await once(`mirror:${mirrorDir}`, async () => {
+  await coalesced(mirrorDir, options.onProgress, async (onStderr) => {
     if (!existsSync(join(mirrorDir, 'HEAD'))) {
       const tmp = `${mirrorDir}.tmp-${process.pid}-${Date.now()}`
       await retry(async () => {
         await rm(tmp, { recursive: true, force: true })
-        await runGit(['clone', '--mirror', '--progress', '--', options.cloneUrl, tmp], {
-          env,
-          onStderr: options.onProgress,
-        })
+        await runGit(['clone', '--mirror', '--progress', '--', options.cloneUrl, tmp], { env, onStderr })
       })
       // Objects the shared checkouts borrow must never be pruned from under them.
       await runGit(['config', 'gc.auto', '0'], { cwd: tmp })
@@ -73,15 +131,13 @@ export async function prepareWorkspaceSource(options: PrepareOptions): Promise<W
         if (!existsSync(join(mirrorDir, 'HEAD'))) throw error
       })
     } else {
-      await runGit(['remote', 'set-url', 'origin', options.cloneUrl], { cwd: mirrorDir })
-      await retry(() =>
-        runGit(['fetch', '--prune', '--progress', 'origin'], {
-          cwd: mirrorDir,
-          env,
-          onStderr: options.onProgress,
-        }),
-      )
+      if (mirrorUrls.get(mirrorDir) !== options.cloneUrl)
+        await runGit(['remote', 'set-url', 'origin', options.cloneUrl], { cwd: mirrorDir })
+      // No FETCH_HEAD (nothing reads it) and no auto-maintenance (gc.auto is 0): a third less time.
+      const fetch = ['fetch', '--prune', '--progress', '--no-write-fetch-head', '--no-auto-maintenance']
+      await retry(() => runGit([...fetch, 'origin'], { cwd: mirrorDir, env, onStderr }))
     }
+    mirrorUrls.set(mirrorDir, options.cloneUrl)
   })
 
   const head = await runGit(
@@ -104,14 +160,74 @@ export async function prepareWorkspaceSource(options: PrepareOptions): Promise<W
     const tmp = `${templateDir}.tmp-${process.pid}-${Date.now()}`
     await runGit(['clone', '--quiet', '--shared', '--no-checkout', '--', mirrorDir, tmp])
     await runGit(['checkout', '--quiet', '-B', options.baseBranch, baseCommit], { cwd: tmp })
+    const checkedOutAt = Date.now()
     await runGit(['remote', 'set-url', 'origin', options.cloneUrl], { cwd: tmp })
     if (options.owner) await chownTree(tmp, options.owner)
-    await rename(tmp, templateDir).catch(async (error) => {
-      await rm(tmp, { recursive: true, force: true })
-      if (!existsSync(join(templateDir, '.git'))) throw error
-    })
+    await options.adoptTemplate?.(tmp)
+    // Records every file's stat data as it now is, so a sandbox's git finds the index up to date
+    // instead of re-hashing the tree: after the provider's change of group and ctime, and in a later
+    // second than the checkout's last write, or git (whole-second timestamps) would keep treating
+    // the files written in that second as "racily clean" and re-hash them in every sandbox.
+    // Only an optimization: a stale index costs time, never correctness, so a failure is ignored.
+    const now = Date.now()
+    if (Math.floor(now / 1000) === Math.floor(checkedOutAt / 1000))
+      await new Promise((resolve) => setTimeout(resolve, 1010 - (now % 1000)))
+    await runGit(['update-index', '-q', '--refresh'], { cwd: tmp }).catch(() => {})
+    await rename(tmp, templateDir).then(
+      () => templateUrls.set(templateDir, options.cloneUrl),
+      async (error) => {
+        await rm(tmp, { recursive: true, force: true })
+        if (!existsSync(join(templateDir, '.git'))) throw error
+      },
+    )
   })
-  return { mirrorDir, templateDir, baseCommit }
+  let originUrl = templateUrls.get(templateDir)
+  if (originUrl === undefined) {
+    const read = await runGit(['config', '--get', 'remote.origin.url'], { cwd: templateDir }).catch(
+      () => null,
+    )
+    originUrl = read?.stdout.trim() ?? ''
+    templateUrls.set(templateDir, originUrl)
+  }
+  return { mirrorDir, templateDir, baseCommit, originUrl }
+}
+
+/**
+ * The source as the cache has it now, without asking the remote: the mirror's head of `baseBranch`
+ * and its checkout, or null when either is missing. A caller may start building on it while
+ * prepareWorkspaceSource brings the cache up to date, and must drop that work if the base moved.
+ */
+export async function cachedWorkspaceSource(
+  options: Pick<PrepareOptions, 'cacheRoot' | 'repoId' | 'baseBranch'>,
+): Promise<WorkspaceSource | null> {
+  const root = join(options.cacheRoot, options.repoId)
+  const mirrorDir = join(root, 'mirror.git')
+  if (!existsSync(join(mirrorDir, 'HEAD'))) return null
+  const baseCommit = await mirrorBranchHead(mirrorDir, options.baseBranch).catch(() => null)
+  if (!baseCommit) return null
+  const templateDir = join(root, 'checkouts', baseCommit)
+  const originUrl = templateUrls.get(templateDir)
+  if (originUrl === undefined || !existsSync(join(templateDir, '.git'))) return null
+  return { mirrorDir, templateDir, baseCommit, originUrl }
+}
+
+/**
+ * The commit `branch` points to in the mirror, or null when the branch does not exist. The mirror is
+ * as fresh as its last fetch, which prepareWorkspaceSource ran after the caller asked; a workspace
+ * made from the cache borrows the mirror's objects, so it can check that commit out as it is.
+ */
+export async function mirrorBranchHead(mirrorDir: string, branch: string): Promise<string | null> {
+  try {
+    const found = await runGit(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
+      cwd: mirrorDir,
+    })
+    return found.stdout.trim() || null
+  } catch (error) {
+    // --verify --quiet exits 1, silently, for a missing ref; anything else is a real failure.
+    if (error instanceof GitCommandError && error.result.exitCode === 1 && !error.result.stderr.trim())
+      return null
+    throw error
+  }
 }
 
 async function chownTree(dir: string, owner: { uid: number; gid: number }) {

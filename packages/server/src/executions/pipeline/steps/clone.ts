@@ -12,15 +12,23 @@ export const clone: Step = async (ctx: ExecutionContext) => {
   const sandbox = requireSandbox(ctx)
   const base = resultString(ctx, 'provision', 'base_commit')
   if (!base) throw new Error('provision did not record the base commit')
-  const hasRepo = await sandbox.files.exists('.git')
+  // A workspace made from the cached checkout (the usual case) costs one command: HEAD answers both
+  // "is there a repository" and "where is it".
+  const probe = await sandboxGit(ctx, ['rev-parse', '--verify', '--quiet', 'HEAD'], {
+    allowFailure: true,
+    quiet: true,
+  })
+  const hasRepo = probe.exitCode === 0 || (await sandbox.files.exists('.git'))
   if (!hasRepo) {
     const credentials = await ctx.forge.credentials(ctx.repo, { executionId: ctx.execution.id })
     await sandboxGit(ctx, ['clone', '--progress', '--no-checkout', '--', ctx.forge.cloneUrl(ctx.repo), '.'], {
       remote: { credentials, operation: 'clone' },
     })
     await sandboxGit(ctx, ['checkout', '--quiet', '-B', ctx.repo.defaultBranch, base])
-  } else await pointOriginAtForge(ctx)
-  const head = await gitOutput(ctx, ['rev-parse', 'HEAD'])
+  } else if (resultString(ctx, 'provision', 'origin_url') !== ctx.forge.cloneUrl(ctx.repo))
+    await pointOriginAtForge(ctx) // the checkout was made while the server listened elsewhere
+  const head =
+    probe.exitCode === 0 && hasRepo ? probe.stdout.trim() : await gitOutput(ctx, ['rev-parse', 'HEAD'])
   if (head !== base)
     throw new AppError(
       'internal',

@@ -5,7 +5,11 @@ import { classifyGitError } from '../../../git/classify-git-error.ts'
 import { secretsOf } from '../../../git/credentials.ts'
 import { withRetry } from '../../../git/retry.ts'
 import { GitCommandError, parseGitProgress } from '../../../git/run-git.ts'
-import { prepareWorkspaceSource } from '../../../git/workspace-cache.ts'
+import {
+  cachedWorkspaceSource,
+  prepareWorkspaceSource,
+  type WorkspaceSource,
+} from '../../../git/workspace-cache.ts'
 import type { ExecutionContext, Step } from '../execution-context.ts'
 import { explainGitFailure, GitFailureError } from '../sandbox-git.ts'
 
@@ -63,6 +67,26 @@ export const provision: Step = async (ctx) => {
     message: 'updating repository cache',
   })
   let last = 0
+  const createSandbox = (from: WorkspaceSource) =>
+    deps.sandboxes.create({
+      metadata: { execution_id: ctx.execution.id, task_id: ctx.task.id, squad_id: ctx.task.squadId },
+      network: ctx.network,
+      timeoutMs: deps.limits.sandboxTimeoutMs,
+      workspaceTemplate: from.templateDir,
+      extraReadOnlyBinds: [from.mirrorDir],
+    })
+  // Warm start: the sandbox is made over the checkout the cache already has while the fetch runs,
+  // and replaced if the fetch moves the base branch (the base is always its head after the fetch).
+  const early = cachedWorkspaceSource({
+    cacheRoot: deps.cacheRoot,
+    repoId: repo.id,
+    baseBranch: repo.defaultBranch,
+  })
+    .then(async (cached) => (cached ? { cached, sandbox: await createSandbox(cached) } : null))
+    .catch(() => null)
+  const dropEarly = async () => {
+    await (await early)?.sandbox.kill().catch(() => {})
+  }
   const source = await prepareWorkspaceSource({
     cacheRoot: deps.cacheRoot,
     repoId: repo.id,
@@ -85,7 +109,20 @@ export const provision: Step = async (ctx) => {
         .catch(() => {})
     },
     retry: cacheRetry(ctx),
+    // A new base checkout goes through the provider once before any task uses it: the change the
+    // provider makes to a template on first use (the local provider's shared group) then lands before
+    // the checkout's index is refreshed, not in front of every sandbox's first git command.
+    adoptTemplate: async (checkout) => {
+      const probe = await deps.sandboxes.create({
+        metadata: { execution_id: ctx.execution.id, purpose: 'adopt-template' },
+        network: false,
+        timeoutMs: 5 * 60_000,
+        workspaceTemplate: checkout,
+      })
+      await probe.kill()
+    },
   }).catch(async (error) => {
+    await dropEarly()
     const failure = explained(ctx, error)
     if (failure instanceof GitFailureError)
       await store.gitProgress({
@@ -96,20 +133,21 @@ export const provision: Step = async (ctx) => {
       })
     throw failure
   })
-  await store.gitProgress({
-    operation: 'clone',
-    phase: 'finished',
-    percent: 100,
-    message: 'repository cache ready',
-  })
+  await store
+    .gitProgress({
+      operation: 'clone',
+      phase: 'finished',
+      percent: 100,
+      message: 'repository cache ready',
+    })
+    .catch(async (error) => {
+      await dropEarly()
+      throw error
+    })
 
-  const sandbox = await deps.sandboxes.create({
-    metadata: { execution_id: ctx.execution.id, task_id: ctx.task.id, squad_id: ctx.task.squadId },
-    network: ctx.network,
-    timeoutMs: deps.limits.sandboxTimeoutMs,
-    workspaceTemplate: source.templateDir,
-    extraReadOnlyBinds: [source.mirrorDir],
-  })
+  const made = await early
+  if (made && made.cached.templateDir !== source.templateDir) await dropEarly()
+  const sandbox = made?.cached.templateDir === source.templateDir ? made.sandbox : await createSandbox(source)
   ctx.sandbox = sandbox
   const rowId = newId()
   await store.updateExecution({ sandboxId: rowId, baseCommit: source.baseCommit }, async (tx) => {
@@ -142,6 +180,7 @@ export const provision: Step = async (ctx) => {
       base_commit: source.baseCommit,
       mirror_dir: source.mirrorDir,
       template_dir: source.templateDir,
+      origin_url: source.originUrl,
     },
   }
 }
