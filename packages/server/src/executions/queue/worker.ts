@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import type { Database } from '../../db/database.ts'
 import { taskExecutions } from '../../db/schema.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
-import { claimExecution, leaseUntil } from './claim-execution.ts'
+import { claimExecutions, leaseUntil } from './claim-execution.ts'
 import { JOBS_CHANNEL } from './jobs-channel.ts'
 
 /** Why a running execution was told to stop. Only `cancelled` ends it; the others leave it to resume. */
@@ -68,14 +68,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   const claimLoop = async () => {
     while (!stopped && running.size < options.concurrency) {
-      const row = await claimExecution(db, {
+      // Every free slot in one claim: a burst of starts is one transaction, not one per execution.
+      const rows = await claimExecutions(db, {
         owner,
         leaseMs,
         defaultSquadConcurrency: options.defaultSquadConcurrency,
+        limit: options.concurrency - running.size,
       })
-      if (!row) return
-      if (running.has(row.id)) continue
-      launch(row)
+      if (rows.length === 0) return
+      for (const row of rows) if (!running.has(row.id)) launch(row)
     }
   }
 
