@@ -1,4 +1,4 @@
-import { type StepName, stepNames } from '@agent-squad/contract'
+import type { StepName } from '@agent-squad/contract'
 import { moveTaskToColumn } from '../../tasks/move-task-to-column.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
 import type { RunExecution } from '../queue/worker.ts'
