@@ -8,7 +8,7 @@ source scripts/ensure-node.sh
 
 status=0
 echo "› lint (biome)";      npx biome check . || status=1
-echo "› type-check (tsc)";  npx tsc --noEmit -p tsconfig.json || status=1
+echo "› type-check (tsc: server, contract, web)";  npm run --silent typecheck || status=1
 
 mkdir -p artifacts
 rm -f artifacts/test-results.json
