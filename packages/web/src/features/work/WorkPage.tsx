@@ -88,7 +88,11 @@ function WorkView({ executionId }: { executionId: string }) {
           <div role="tabpanel" className="work-panel">
             <TerminalPanel log={log} hidden={tab !== 'terminal'} />
             {tab === 'conversation' || tab === 'thoughts' ? (
-              <ConversationPanel kind={tab} provider={agent.data?.llm_provider} />
+              <ConversationPanel
+                kind={tab}
+                provider={agent.data?.llm_provider}
+                conversation={work.conversation}
+              />
             ) : null}
             {tab === 'diff' ? <DiffPanel pullRequest={pr} /> : null}
           </div>

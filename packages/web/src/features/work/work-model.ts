@@ -6,6 +6,7 @@ import type {
   SandboxState,
   StreamEvent,
 } from '@agent-squad/contract'
+import { type ConversationState, emptyConversation, reduceConversation } from './conversation-model.ts'
 
 export type Overlap = { other_task_id: string; other_execution_id: string; files: string[] }
 
@@ -17,6 +18,8 @@ export type WorkState = {
   execution: Execution | null
   pullRequest: PullRequest | null
   overlaps: Overlap[]
+  /** The agent's messages, tool calls, reasoning and usage. */
+  conversation: ConversationState
 }
 
 export const emptyWork: WorkState = {
@@ -26,6 +29,7 @@ export const emptyWork: WorkState = {
   execution: null,
   pullRequest: null,
   overlaps: [],
+  conversation: emptyConversation,
 }
 
 const newer = (a: { updated_at: string } | null, b: { updated_at: string }) =>
@@ -68,6 +72,8 @@ export function reduceWork(state: WorkState, events: readonly StreamEvent[]): Wo
         break
     }
   }
+  const conversation = reduceConversation(state.conversation, events)
+  if (conversation !== state.conversation) edit().conversation = conversation
   return next
 }
 
