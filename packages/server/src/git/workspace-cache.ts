@@ -43,10 +43,9 @@ const mirrorUrls = new Map<string, string>()
 const templateUrls = new Map<string, string>()
 
 /** One at a time per key in this process: ten tasks on one new base commit make one checkout. */
-async function once<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const previous = inFlight.get(key)
-  if (previous) await previous.catch(() => {})
-  const current = fn()
+export async function once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  // Chain behind whatever holds the key, so waiters run one after another, never together.
+  const current = (inFlight.get(key) ?? Promise.resolve()).catch(() => {}).then(fn)
   inFlight.set(key, current)
   try {
     return await current
