@@ -1,5 +1,4 @@
-import { eq } from 'drizzle-orm'
-import { sandboxes, taskExecutions } from '../../../db/schema.ts'
+import { sandboxes } from '../../../db/schema.ts'
 import { newId } from '../../../domain/ids.ts'
 import { classifyGitError } from '../../../git/classify-git-error.ts'
 import { secretsOf } from '../../../git/credentials.ts'
@@ -150,28 +149,30 @@ export const provision: Step = async (ctx) => {
   const sandbox = made?.cached.templateDir === source.templateDir ? made.sandbox : await createSandbox(source)
   ctx.sandbox = sandbox
   const rowId = newId()
-  await store.updateExecution({ sandboxId: rowId, baseCommit: source.baseCommit }, async (tx) => {
-    await tx.insert(sandboxes).values({
-      id: rowId,
-      provider: deps.sandboxes.name,
-      e2bId: sandbox.sandboxId,
-      taskId: ctx.task.id,
-      agentId: ctx.agent?.id ?? null,
-      executionId: ctx.execution.id,
-      repoUrl: forge.cloneUrl(repo),
-      status: 'RUNNING',
-      metadata: { execution_id: ctx.execution.id },
-    })
-    return [
-      {
-        type: 'sandbox.updated',
-        ...store.scope,
-        payload: { id: rowId, provider: deps.sandboxes.name, status: 'RUNNING', message: null },
-      },
-    ]
-  })
-  const [row] = await deps.db.select().from(taskExecutions).where(eq(taskExecutions.id, ctx.execution.id))
-  if (row) ctx.execution = row
+  // The updated row comes back from the same statement: no second read of it.
+  ctx.execution = await store.updateExecution(
+    { sandboxId: rowId, baseCommit: source.baseCommit },
+    async (tx) => {
+      await tx.insert(sandboxes).values({
+        id: rowId,
+        provider: deps.sandboxes.name,
+        e2bId: sandbox.sandboxId,
+        taskId: ctx.task.id,
+        agentId: ctx.agent?.id ?? null,
+        executionId: ctx.execution.id,
+        repoUrl: forge.cloneUrl(repo),
+        status: 'RUNNING',
+        metadata: { execution_id: ctx.execution.id },
+      })
+      return [
+        {
+          type: 'sandbox.updated',
+          ...store.scope,
+          payload: { id: rowId, provider: deps.sandboxes.name, status: 'RUNNING', message: null },
+        },
+      ]
+    },
+  )
   return {
     result: {
       sandbox_row_id: rowId,
