@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { runGit } from './run-git.ts'
+import { runGit } from '../../git/run-git.ts'
 
 const exists = (path: string) =>
   stat(path).then(

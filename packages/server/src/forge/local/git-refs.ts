@@ -1,4 +1,4 @@
-import { GitCommandError, runGit } from './run-git.ts'
+import { GitCommandError, runGit } from '../../git/run-git.ts'
 
 export const branchRef = (branch: string) => `refs/heads/${branch}`
 

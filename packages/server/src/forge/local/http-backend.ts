@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { Readable } from 'node:stream'
-import { gitEnv } from './run-git.ts'
+import { gitEnv } from '../../git/run-git.ts'
 
 /** What `git http-backend` needs to know about one request (CGI/1.1 meta-variables, RFC 3875). */
 export type HttpBackendRequest = {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { AuthMode } from '../../auth/auth-user.ts'
 import type { Db } from '../../db/database.ts'
 import { AppError } from '../../domain/errors.ts'
+import { runGit } from '../../git/run-git.ts'
 import { createPullRequest } from '../../pull-requests/create-pull-request.ts'
 import { findOpenPullRequest } from '../../pull-requests/find-open-pull-request.ts'
 import { type PullRequestRow, pullRequestUrl } from '../../pull-requests/pull-request-dto.ts'
@@ -10,7 +11,6 @@ import type { Forge, PullRequestRef, RepoRef } from '../forge.ts'
 import { ensureBareRepository } from './ensure-bare-repository.ts'
 import { GIT_TOKEN_TTL_MS, mintGitToken, revokeGitTokens } from './git-token.ts'
 import { bareRepoPath } from './repo-path.ts'
-import { runGit } from './run-git.ts'
 
 export type LocalForgeOpts = {
   db: Db

@@ -1,5 +1,5 @@
+import { runGit } from '../../git/run-git.ts'
 import { branchRef, compareAndSwapRef, isAncestor, resolveCommit } from './git-refs.ts'
-import { runGit } from './run-git.ts'
 
 export type MergeIdentity = { name: string; email: string }
 

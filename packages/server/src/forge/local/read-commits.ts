@@ -1,6 +1,6 @@
 import type { PullRequestCommit } from '@agent-squad/contract'
+import { runGit } from '../../git/run-git.ts'
 import type { PullRange } from './pull-range.ts'
-import { runGit } from './run-git.ts'
 
 /** At most this many commits are listed (the newest ones), like GitHub's pull request view. */
 export const MAX_COMMITS = 250

@@ -1,7 +1,7 @@
 import type { FileChangeStatus, PullRequestDiff, PullRequestFile } from '@agent-squad/contract'
+import { runGit } from '../../git/run-git.ts'
 import { emptyTree, mergeBase } from './git-refs.ts'
 import type { PullRange } from './pull-range.ts'
-import { runGit } from './run-git.ts'
 
 /** The unified diff is cut at this many bytes by default (the per-file summary never is). */
 export const MAX_PATCH_BYTES = 1024 * 1024
