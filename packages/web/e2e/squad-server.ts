@@ -26,6 +26,9 @@ export async function startSquadServe(env: Record<string, string> = {}): Promise
         HOST: '127.0.0.1',
         SQUAD_AUTH: 'none',
         SQUAD_LOG_LEVEL: 'warn',
+        // A failed run's sandbox (an overlay mount under dataDir) would otherwise be kept for inspection
+        // and outlive the server, and `stop()` could not delete the folder it is mounted in.
+        SQUAD_KEEP_FAILED_SANDBOX_MINUTES: '0',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
