@@ -122,8 +122,11 @@ describe('conversation state', () => {
   it('ignores other events, and WorkState carries the conversation', () => {
     const step = event('execution.overlap', {
       repository_id: id,
-      other_execution_id: 'x',
-      other_task_id: 'y',
+      execution_id: id,
+      task_id: id,
+      other_execution_id: id,
+      other_task_id: id,
+      other_task_number: 2,
       files: [],
     })
     expect(reduceConversation(emptyConversation, [step])).toBe(emptyConversation)

@@ -36,6 +36,17 @@ const event = <T extends StreamEvent['type']>(
     payload,
   }) as StreamEvent
 
+const other = '00000000-0000-7000-8000-0000000000e2'
+const overlap = (files: string[]) => ({
+  repository_id: id,
+  execution_id: id,
+  task_id: id,
+  other_execution_id: other,
+  other_task_id: other,
+  other_task_number: 7,
+  files,
+})
+
 describe('Agent Work state', () => {
   it('keeps the latest word on each step, git operation and the sandbox', () => {
     const state = reduceWork(emptyWork, [
@@ -49,23 +60,14 @@ describe('Agent Work state', () => {
       event('sandbox.updated', { id, provider: 'local', status: 'RUNNING', message: null }),
       event('step.updated', step('clone', 'succeeded', 85)),
       event('git.progress', { operation: 'clone', phase: 'finished', percent: 100, message: 'done' }),
-      event('execution.overlap', {
-        repository_id: id,
-        other_execution_id: 'x',
-        other_task_id: 'y',
-        files: ['a.ts'],
-      }),
-      event('execution.overlap', {
-        repository_id: id,
-        other_execution_id: 'x',
-        other_task_id: 'y',
-        files: ['a.ts', 'b.ts'],
-      }),
+      event('execution.overlap', overlap(['a.ts'])),
+      event('execution.overlap', overlap(['a.ts', 'b.ts'])),
     ])
     expect(state.steps.clone?.status).toBe('succeeded')
     expect(state.git.clone?.phase).toBe('finished')
     expect(state.sandbox?.status).toBe('RUNNING')
-    expect(state.overlaps).toEqual([{ other_execution_id: 'x', other_task_id: 'y', files: ['a.ts', 'b.ts'] }])
+    // One entry per other execution, holding its latest files.
+    expect(state.overlaps).toEqual([overlap(['a.ts', 'b.ts'])])
   })
 
   it('returns the same state for events it does not show (log output goes to the terminal)', () => {

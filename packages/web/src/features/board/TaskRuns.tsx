@@ -1,7 +1,7 @@
 import type { Task } from '@agent-squad/contract'
 import { Link, useNavigate } from 'react-router'
 import { isActive, useStartExecution, useTaskExecutions } from '../../shared/api/executions.ts'
-import { StatusBadge } from '../../shared/ui/Badge.tsx'
+import { RunReasonBadge, StatusBadge } from '../../shared/ui/Badge.tsx'
 import { Button } from '../../shared/ui/Button.tsx'
 import { timeAgo } from '../../shared/ui/format.ts'
 import { InlineError, Loading } from '../../shared/ui/States.tsx'
@@ -51,7 +51,7 @@ export function TaskRuns({ task }: { task: Task }) {
             <li key={e.id}>
               <Link to={`/executions/${e.id}`}>Attempt {e.attempt}</Link>
               <StatusBadge status={e.status} />
-              <span className="muted small">{e.run_reason}</span>
+              <RunReasonBadge reason={e.run_reason} />
               <span className="muted small">{timeAgo(e.created_at)}</span>
             </li>
           ))}

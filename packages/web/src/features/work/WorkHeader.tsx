@@ -1,9 +1,15 @@
 import type { Agent, Execution, SandboxState, Task } from '@agent-squad/contract'
 import { Link, useNavigate } from 'react-router'
-import { isActive, useCancelExecution, useStartExecution } from '../../shared/api/executions.ts'
+import {
+  isActive,
+  useCancelExecution,
+  useStartExecution,
+  useTaskExecutions,
+} from '../../shared/api/executions.ts'
+import { useTask } from '../../shared/api/tasks.ts'
 import type { StreamStatus } from '../../shared/hooks/event-stream.ts'
 import { useNow } from '../../shared/hooks/useNow.ts'
-import { StatusBadge } from '../../shared/ui/Badge.tsx'
+import { RunReasonBadge, StatusBadge } from '../../shared/ui/Badge.tsx'
 import { Button } from '../../shared/ui/Button.tsx'
 import { ConnectionIndicator } from '../../shared/ui/ConnectionIndicator.tsx'
 import { formatDuration } from '../../shared/ui/format.ts'
@@ -31,6 +37,22 @@ function SandboxIndicator({ sandbox }: { sandbox: SandboxState | null }) {
   )
 }
 
+/** A subtask's parent; tasks have no page of their own, so it links to the parent's latest run (its plan). */
+function ParentCrumb({ parentId }: { parentId: string }) {
+  const parent = useTask(parentId)
+  const runs = useTaskExecutions(parentId)
+  const latest = runs.data?.items[0]
+  const label = parent.data ? `#${parent.data.number}` : 'parent'
+  return (
+    <span
+      className="muted crumb"
+      title={parent.data ? `Subtask of #${parent.data.number} ${parent.data.title}` : undefined}
+    >
+      ↳ {latest ? <Link to={`/executions/${latest.id}`}>{label}</Link> : label} /
+    </span>
+  )
+}
+
 /** Task, agent, branch, status, sandbox, queue place, time, and the start / cancel / retry buttons. */
 export function WorkHeader({ execution, task, agent, sandbox, stream, pullRequest }: HeaderProps) {
   const active = isActive(execution.status)
@@ -50,6 +72,7 @@ export function WorkHeader({ execution, task, agent, sandbox, stream, pullReques
         <Link to={`/squads/${execution.squad_id}`} className="muted crumb">
           Board /
         </Link>
+        {task?.parent_task_id ? <ParentCrumb parentId={task.parent_task_id} /> : null}
         <h1>{task ? `#${task.number} ${task.title}` : 'Execution'}</h1>
         <StatusBadge status={execution.status} />
         <ConnectionIndicator status={stream} />
@@ -66,7 +89,7 @@ export function WorkHeader({ execution, task, agent, sandbox, stream, pullReques
         <div>
           <dt>Attempt</dt>
           <dd>
-            {execution.attempt} <span className="muted small">{execution.run_reason}</span>
+            {execution.attempt} <RunReasonBadge reason={execution.run_reason} />
           </dd>
         </div>
         <div>

@@ -1,5 +1,6 @@
 import type {
   Execution,
+  ExecutionOverlap,
   ExecutionStep,
   GitProgress,
   PullRequest,
@@ -8,8 +9,6 @@ import type {
 } from '@agent-squad/contract'
 import { type ConversationState, emptyConversation, reduceConversation } from './conversation-model.ts'
 
-export type Overlap = { other_task_id: string; other_execution_id: string; files: string[] }
-
 /** What the execution's stream has said so far, apart from the log (which goes straight to the terminal). */
 export type WorkState = {
   steps: Record<string, ExecutionStep>
@@ -17,7 +16,8 @@ export type WorkState = {
   sandbox: SandboxState | null
   execution: Execution | null
   pullRequest: PullRequest | null
-  overlaps: Overlap[]
+  /** Other runs on the same repository changing the same files, one entry per other execution. */
+  overlaps: ExecutionOverlap[]
   /** The agent's messages, tool calls, reasoning and usage. */
   conversation: ConversationState
 }
@@ -63,9 +63,10 @@ export function reduceWork(state: WorkState, events: readonly StreamEvent[]): Wo
         if (newer(next.pullRequest, event.payload)) edit().pullRequest = event.payload
         break
       case 'execution.overlap': {
-        const { other_task_id, other_execution_id, files } = event.payload
+        // The latest word on each other execution replaces the earlier one (its files only grow).
+        const { other_execution_id } = event.payload
         const rest = next.overlaps.filter((o) => o.other_execution_id !== other_execution_id)
-        edit().overlaps = [...rest, { other_task_id, other_execution_id, files }]
+        edit().overlaps = [...rest, event.payload]
         break
       }
       default:

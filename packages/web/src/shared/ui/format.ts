@@ -1,3 +1,5 @@
+import type { RunReason } from '@agent-squad/contract'
+
 /** 950 ms, 12.3 s, 4 m 05 s, 1 h 02 m. */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return '–'
@@ -26,3 +28,14 @@ export const splitList = (text: string) =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
+
+const runReasonLabels: Record<RunReason, string> = {
+  start: 'first run',
+  retry: 'retry',
+  plan: 'planning',
+  review: 'review',
+  revision: 'revision',
+}
+
+/** Why a run exists, in words: "planning" (the lead splits the task), "review", "revision", … */
+export const describeRunReason = (reason: RunReason): string => runReasonLabels[reason] ?? reason
