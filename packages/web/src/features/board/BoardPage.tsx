@@ -24,6 +24,7 @@ import { BoardColumn } from './BoardColumn.tsx'
 import { BoardFilters } from './BoardFilters.tsx'
 import { boardAnnouncements, resolveDrop, statusUnder } from './board-dnd.ts'
 import { type BoardFilter, noFilter } from './filter-tasks.ts'
+import { familyOf } from './subtasks.ts'
 import { TaskCardPreview } from './TaskCard.tsx'
 import { TaskDialog } from './TaskDialog.tsx'
 import { useFilteredColumns } from './useFilteredColumns.ts'
@@ -60,14 +61,17 @@ export function BoardPage() {
     [agents.data],
   )
   const repoNames = useMemo(() => new Map((repos.data?.items ?? []).map((r) => [r.id, r.name])), [repos.data])
+  const family = useMemo(() => familyOf(shownBoard ?? emptyBoard(taskStatuses)), [shownBoard])
   const context = useCallback(
     (task: Task) => ({
       agentName: task.assignee_id ? agentNames.get(task.assignee_id) : undefined,
       repositoryName: task.repository_id ? repoNames.get(task.repository_id) : undefined,
       runId: runs.data?.[task.id]?.id,
       runStatus: runs.data?.[task.id]?.status,
+      parent: family.parentOf.get(task.id),
+      subtasks: family.subtasksOf.get(task.id),
     }),
-    [agentNames, repoNames, runs.data],
+    [agentNames, repoNames, runs.data, family],
   )
   const labels = useMemo(
     () => [...new Set(shownBoard?.columns.flatMap((c) => c.tasks.flatMap((t) => t.labels)) ?? [])].sort(),

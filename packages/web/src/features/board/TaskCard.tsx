@@ -10,6 +10,10 @@ export type CardContext = {
   /** The task's latest execution, when the squad's stream has reported one. */
   runId?: string | undefined
   runStatus?: string | undefined
+  /** A subtask's parent ("#12"); see subtasks.ts. */
+  parent?: string | undefined
+  /** A parent's subtasks and their progress ("2 subtasks · 1 in review"). */
+  subtasks?: string | undefined
 }
 
 type CardProps = CardContext & { task: Task; onOpen: (task: Task) => void }
@@ -23,6 +27,8 @@ function CardBody({
   repositoryName,
   runId,
   runStatus,
+  parent,
+  subtasks,
   onOpen,
   handle,
   preview,
@@ -38,6 +44,11 @@ function CardBody({
           </button>
         )}
         <span className="task-number">#{task.number}</span>
+        {parent ? (
+          <span className="task-parent" title={`Subtask of ${parent}`} data-testid="subtask-of">
+            ↳ {parent}
+          </span>
+        ) : null}
         {runId && runStatus && !preview ? (
           <Link
             to={`/executions/${runId}`}
@@ -59,6 +70,11 @@ function CardBody({
           {task.title}
         </button>
       )}
+      {subtasks ? (
+        <span className="task-subtasks small" data-testid="subtasks">
+          {subtasks}
+        </span>
+      ) : null}
       {task.labels.length ? (
         <ul className="labels" aria-label="Labels">
           {task.labels.map((l) => (

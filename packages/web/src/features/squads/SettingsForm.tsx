@@ -1,4 +1,4 @@
-import { type Squad, SquadConfig } from '@agent-squad/contract'
+import { type Squad, SquadConfig, type WorkflowMode } from '@agent-squad/contract'
 import { useState } from 'react'
 import { useUpdateSquad } from '../../shared/api/squads.ts'
 import { Button } from '../../shared/ui/Button.tsx'
@@ -9,13 +9,21 @@ import { useToast } from '../../shared/ui/Toast.tsx'
 
 const numberOrUndefined = (text: string) => (text.trim() === '' ? undefined : Number(text))
 
-/** Concurrency, network policy, sandbox clean-up and default reviewers of a squad. */
+type Issue = { path: readonly PropertyKey[]; message: string }
+
+/** Field errors by name; the workflow's two fields are nested, so their messages name the leaf. */
+const workflowErrors = (issues: readonly Issue[]) =>
+  fieldErrors(issues.map((i) => (i.path[0] === 'workflow' ? { ...i, path: i.path.slice(1) } : i)))
+
+/** Workflow, concurrency, network policy, sandbox clean-up and default reviewers of a squad. */
 export function SettingsForm({ squad }: { squad: Squad }) {
   const config = squad.config
   const [concurrency, setConcurrency] = useState(String(config.max_concurrency ?? ''))
   const [network, setNetwork] = useState(config.network ?? '')
   const [keepMinutes, setKeepMinutes] = useState(String(config.keep_failed_sandbox_minutes ?? ''))
   const [reviewers, setReviewers] = useState((config.reviewers ?? []).join(', '))
+  const [mode, setMode] = useState<WorkflowMode>(config.workflow?.mode ?? 'solo')
+  const [rounds, setRounds] = useState(String(config.workflow?.max_review_rounds ?? ''))
   const [errors, setErrors] = useState<Record<string, string>>({})
   const update = useUpdateSquad(squad.id)
   const toast = useToast()
@@ -27,8 +35,13 @@ export function SettingsForm({ squad }: { squad: Squad }) {
       network: network || undefined,
       keep_failed_sandbox_minutes: numberOrUndefined(keepMinutes),
       reviewers: splitList(reviewers),
+      // The rounds field is hidden in solo mode; the stored value then stays for a switch back.
+      workflow: {
+        mode,
+        max_review_rounds: mode === 'team' ? numberOrUndefined(rounds) : config.workflow?.max_review_rounds,
+      },
     })
-    if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues))
+    if (!parsed.success) return setErrors(workflowErrors(parsed.error.issues))
     setErrors({})
     update.mutate({ config: parsed.data }, { onSuccess: () => toast('Settings saved', 'success') })
   }
@@ -39,6 +52,29 @@ export function SettingsForm({ squad }: { squad: Squad }) {
         <h2>Settings</h2>
       </header>
       <form className="form" onSubmit={submit} noValidate>
+        <Field
+          label="Workflow"
+          error={errors.mode}
+          hint={
+            mode === 'team'
+              ? 'Team: starting a task assigned to the lead plans it into subtasks for the agents of each role; the reviewer (or qa) agent reviews every pull request.'
+              : 'Solo: the assignee implements the task and opens the pull request.'
+          }
+        >
+          <select value={mode} onChange={(e) => setMode(e.target.value as WorkflowMode)}>
+            <option value="solo">Solo</option>
+            <option value="team">Team (lead plans, reviewer reviews)</option>
+          </select>
+        </Field>
+        {mode === 'team' ? (
+          <Field
+            label="Max review rounds"
+            error={errors.max_review_rounds}
+            hint="How often the reviewer may send a pull request back before a person decides (0–5; empty: 2)."
+          >
+            <input type="number" min={0} max={5} value={rounds} onChange={(e) => setRounds(e.target.value)} />
+          </Field>
+        ) : null}
         <Field
           label="Concurrency"
           error={errors.max_concurrency}

@@ -1,0 +1,66 @@
+import type { Squad } from '@agent-squad/contract'
+import { QueryClientProvider } from '@tanstack/react-query'
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createQueryClient } from '../src/app/query-client.ts'
+import { SettingsForm } from '../src/features/squads/SettingsForm.tsx'
+import { ToastProvider } from '../src/shared/ui/Toast.tsx'
+import { fakeApi } from './helpers/fake-api.ts'
+import { later, squadId } from './helpers/fixtures.ts'
+
+const squad: Squad = {
+  id: squadId,
+  user_id: squadId,
+  org_id: null,
+  name: 'Payments',
+  description: '',
+  status: 'active',
+  config: { max_concurrency: 4 },
+  created_at: later(0),
+  updated_at: later(0),
+}
+
+function renderForm() {
+  const calls = fakeApi([
+    { method: 'PATCH', path: /\/squads\/[^/]+$/, handler: ({ body }) => ({ ...squad, ...(body as object) }) },
+  ])
+  render(
+    <QueryClientProvider client={createQueryClient()}>
+      <ToastProvider>
+        <SettingsForm squad={squad} />
+      </ToastProvider>
+    </QueryClientProvider>,
+  )
+  return calls
+}
+
+describe('squad settings: the workflow', () => {
+  afterEach(() => {
+    cleanup()
+    vi.unstubAllGlobals()
+  })
+
+  it('switches the squad to the team workflow with its review rounds', async () => {
+    const calls = renderForm()
+    const workflow = screen.getByLabelText('Workflow') as HTMLSelectElement
+    expect(workflow.value).toBe('solo')
+    // Review rounds only mean something in team mode.
+    expect(screen.queryByLabelText('Max review rounds')).toBeNull()
+    fireEvent.change(workflow, { target: { value: 'team' } })
+    fireEvent.change(screen.getByLabelText('Max review rounds'), { target: { value: '3' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }))
+    await waitFor(() => expect(calls.some((c) => c.method === 'PATCH')).toBe(true))
+    expect(calls.find((c) => c.method === 'PATCH')?.body).toMatchObject({
+      config: { max_concurrency: 4, workflow: { mode: 'team', max_review_rounds: 3 } },
+    })
+  })
+
+  it('refuses more review rounds than the server allows, next to the field', () => {
+    const calls = renderForm()
+    fireEvent.change(screen.getByLabelText('Workflow'), { target: { value: 'team' } })
+    fireEvent.change(screen.getByLabelText('Max review rounds'), { target: { value: '9' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }))
+    expect(screen.getByRole('alert').textContent).toMatch(/5/)
+    expect(calls).toHaveLength(0)
+  })
+})
