@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { ApiError } from '../../shared/api/client.ts'
 import { useMergePull, usePull, usePullCommits, usePullDiff, useUpdatePull } from '../../shared/api/pulls.ts'
+import { useSquadStream } from '../../shared/hooks/useSquadStream.ts'
 import { StatusBadge } from '../../shared/ui/Badge.tsx'
 import { Button } from '../../shared/ui/Button.tsx'
 import { DiffView } from '../../shared/ui/diff/DiffView.tsx'
@@ -9,6 +10,7 @@ import { timeAgo } from '../../shared/ui/format.ts'
 import { ErrorState, InlineError, Loading } from '../../shared/ui/States.tsx'
 import { Tabs } from '../../shared/ui/Tabs.tsx'
 import { useToast } from '../../shared/ui/Toast.tsx'
+import { TaskReviews } from '../reviews/TaskReviews.tsx'
 import { CommitList } from './CommitList.tsx'
 
 type Tab = 'description' | 'commits' | 'files'
@@ -29,6 +31,8 @@ export function PullDetailPage() {
   const update = useUpdatePull(repositoryId, number)
   const toast = useToast()
   const [tab, setTab] = useState<Tab>('files')
+  // Keeps this pull request and its task's reviews live (state changes, an agent's review).
+  useSquadStream(pr.data?.squad_id)
 
   if (pr.isPending) return <Loading label="Loading the pull request…" />
   if (pr.isError)
@@ -133,6 +137,7 @@ export function PullDetailPage() {
           <DiffView diff={diff.data} />
         )}
       </div>
+      {p.task_id ? <TaskReviews taskId={p.task_id} reviewable={p.state === 'open'} /> : null}
     </section>
   )
 }

@@ -1,11 +1,6 @@
-import type { StreamEvent } from '@agent-squad/contract'
-import { useQueryClient } from '@tanstack/react-query'
-import { useEffect, useMemo } from 'react'
 import { Link, NavLink, Outlet, useParams } from 'react-router'
-import { applySquadEvents } from '../../shared/api/apply-events.ts'
 import { useSquad } from '../../shared/api/squads.ts'
-import { createFrameBatcher } from '../../shared/hooks/frame-batcher.ts'
-import { useEventStream } from '../../shared/hooks/useEventStream.ts'
+import { useSquadStream } from '../../shared/hooks/useSquadStream.ts'
 import { Badge } from '../../shared/ui/Badge.tsx'
 import { ConnectionIndicator } from '../../shared/ui/ConnectionIndicator.tsx'
 import { ErrorState, Loading } from '../../shared/ui/States.tsx'
@@ -14,13 +9,7 @@ import { ErrorState, Loading } from '../../shared/ui/States.tsx'
 export function SquadLayout() {
   const { squadId = '' } = useParams()
   const squad = useSquad(squadId)
-  const client = useQueryClient()
-  const batcher = useMemo(
-    () => createFrameBatcher<StreamEvent>((events) => applySquadEvents(client, squadId, events)),
-    [client, squadId],
-  )
-  useEffect(() => () => batcher.dispose(), [batcher])
-  const status = useEventStream(squad.data ? `/api/v1/sse/squads/${squadId}` : null, batcher.push)
+  const status = useSquadStream(squad.data ? squadId : null)
 
   if (squad.isPending) return <Loading label="Loading squad…" />
   if (squad.isError)

@@ -1,14 +1,17 @@
 import { useState } from 'react'
-import { Link, useParams } from 'react-router'
+import { useParams } from 'react-router'
 import { useAgent } from '../../shared/api/agents.ts'
-import { executionLogUrl, useExecution } from '../../shared/api/executions.ts'
+import { executionLogUrl, useExecution, useTaskExecutions } from '../../shared/api/executions.ts'
 import { parsePullUrl } from '../../shared/api/pulls.ts'
 import { useTask } from '../../shared/api/tasks.ts'
+import { useSquadStream } from '../../shared/hooks/useSquadStream.ts'
 import { ErrorState, Loading } from '../../shared/ui/States.tsx'
 import { Tabs } from '../../shared/ui/Tabs.tsx'
+import { TaskReviews } from '../reviews/TaskReviews.tsx'
 import { ActivityTimeline } from './ActivityTimeline.tsx'
 import { ConversationPanel } from './ConversationPanel.tsx'
 import { DiffPanel } from './DiffPanel.tsx'
+import { OverlapNotices } from './OverlapNotices.tsx'
 import { TerminalPanel } from './TerminalPanel.tsx'
 import { useExecutionStream } from './useExecutionStream.ts'
 import { WorkHeader } from './WorkHeader.tsx'
@@ -28,6 +31,10 @@ function WorkView({ executionId }: { executionId: string }) {
   const { status, work, log } = useExecutionStream(executionId)
   const task = useTask(execution.data?.task_id)
   const agent = useAgent(execution.data?.agent_id)
+  // Reviews (and the task, its runs) change on the squad's stream: this run's own stream lacks them.
+  useSquadStream(execution.data?.squad_id)
+  // A review or planning run has no pull request of its own; the task may have one from another run.
+  const taskRuns = useTaskExecutions(execution.data?.task_id)
   const [tab, setTab] = useState<Tab>('terminal')
 
   if (execution.isPending) return <Loading label="Loading the execution…" />
@@ -56,13 +63,7 @@ function WorkView({ executionId }: { executionId: string }) {
         stream={status}
         pullRequest={pr}
       />
-      {work.overlaps.map((o) => (
-        <p key={o.other_execution_id} className="notice notice-warning" role="alert">
-          Another running execution (<Link to={`/executions/${o.other_execution_id}`}>see it</Link>) is
-          changing the same files: <span className="mono">{o.files.slice(0, 5).join(', ')}</span>
-          {o.files.length > 5 ? ` and ${o.files.length - 5} more` : ''}. Merge one before the other.
-        </p>
-      ))}
+      <OverlapNotices overlaps={work.overlaps} />
       <div className="work-body">
         <aside className="panel work-activity" aria-label="Activity">
           <h2>Activity</h2>
@@ -98,6 +99,10 @@ function WorkView({ executionId }: { executionId: string }) {
           </div>
         </div>
       </div>
+      <TaskReviews
+        taskId={data.task_id}
+        reviewable={pr !== null || Boolean(taskRuns.data?.items.some((e) => e.pull_request_url))}
+      />
     </section>
   )
 }

@@ -5,6 +5,7 @@ import { storeExecution } from './executions.ts'
 import { keys } from './keys.ts'
 import { removeFromPage, upsertInPage } from './page-cache.ts'
 import { storePull } from './pulls.ts'
+import { storeReview } from './reviews.ts'
 import { storeSquad } from './squads.ts'
 
 /** Task id → its latest execution. */
@@ -12,7 +13,7 @@ export type SquadRuns = Record<string, Execution>
 
 /**
  * Folds a batch of a squad stream's events into every cached query they change, so each page that
- * shows a squad, its board, agents, repositories, executions or pull requests stays live.
+ * shows a squad, its board, agents, repositories, executions, pull requests or reviews stays live.
  */
 export function applySquadEvents(client: QueryClient, squadId: string, events: readonly StreamEvent[]) {
   const taskEvents = events.filter((e) => e.type.startsWith('task.'))
@@ -68,6 +69,9 @@ export function applySquadEvents(client: QueryClient, squadId: string, events: r
       case 'pull_request.updated':
       case 'pull_request.merged':
         storePull(client, event.payload)
+        break
+      case 'review.submitted':
+        storeReview(client, event.payload)
         break
       default:
         break

@@ -8,6 +8,7 @@ export const keys = {
   task: (id: string) => ['task', id] as const,
   taskExecutions: (taskId: string) => ['task-executions', taskId] as const,
   execution: (id: string) => ['execution', id] as const,
+  taskReviews: (taskId: string) => ['task-reviews', taskId] as const,
   /** The latest execution of each task of a squad, as its stream reported them. */
   squadRuns: (squadId: string) => ['squad-runs', squadId] as const,
   pulls: (repositoryId: string) => ['pulls', repositoryId] as const,

@@ -1,0 +1,197 @@
+import type { CreateReviewResult, Review, StreamEvent } from '@agent-squad/contract'
+import { QueryClientProvider } from '@tanstack/react-query'
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
+import { MemoryRouter } from 'react-router'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createQueryClient } from '../src/app/query-client.ts'
+import { TaskReviews } from '../src/features/reviews/TaskReviews.tsx'
+import { mergeReviews } from '../src/shared/api/reviews.ts'
+import { useSquadStream } from '../src/shared/hooks/useSquadStream.ts'
+import { fakeApi, HttpError } from './helpers/fake-api.ts'
+import { FakeEventSource } from './helpers/fake-event-source.ts'
+import { later, squadId, task } from './helpers/fixtures.ts'
+
+const taskId = task(3, 'in_review', 0).id
+const uuid = (n: number) => `00000000-0000-7000-8000-${String(n).padStart(12, '0')}`
+
+const review = (n: number, round: number, over: Partial<Review> = {}): Review => ({
+  id: uuid(5000 + n),
+  squad_id: squadId,
+  task_id: taskId,
+  execution_id: uuid(6000 + n),
+  author_kind: 'agent',
+  author_id: uuid(7000),
+  author_name: 'rita',
+  verdict: 'changes_requested',
+  body: `Review ${n}`,
+  comments: [],
+  round,
+  follow_up_execution_id: null,
+  pull_request_url: null,
+  created_at: later(round),
+  ...over,
+})
+
+let eventId = 500
+const submitted = (r: Review): StreamEvent => ({
+  id: eventId++,
+  type: 'review.submitted',
+  scope: 'task',
+  squad_id: squadId,
+  task_id: r.task_id,
+  execution_id: null,
+  created_at: r.created_at,
+  payload: r,
+})
+
+function Page({ reviewable }: { reviewable: boolean }) {
+  useSquadStream(squadId)
+  return <TaskReviews taskId={taskId} reviewable={reviewable} />
+}
+
+function renderReviews(reviewable = true) {
+  const client = createQueryClient()
+  render(
+    <QueryClientProvider client={client}>
+      <MemoryRouter>
+        <Page reviewable={reviewable} />
+      </MemoryRouter>
+    </QueryClientProvider>,
+  )
+  return client
+}
+
+const bodies = () =>
+  screen
+    .queryAllByRole('listitem')
+    .filter((li) => li.hasAttribute('data-review-id'))
+    .map((li) => li.querySelector('.review-body')?.textContent)
+
+describe('mergeReviews', () => {
+  it('keeps one entry per id (the incoming copy wins), oldest round first', () => {
+    const first = review(1, 1)
+    const second = review(2, 2, { verdict: 'approved' })
+    const merged = mergeReviews([second], [first, { ...second, body: 'edited' }, first])
+    expect(merged.map((r) => [r.round, r.body])).toEqual([
+      [1, 'Review 1'],
+      [2, 'edited'],
+    ])
+  })
+})
+
+describe('the reviews panel', () => {
+  beforeEach(() => {
+    FakeEventSource.reset()
+    vi.stubGlobal('EventSource', FakeEventSource)
+  })
+  afterEach(() => {
+    cleanup()
+    vi.unstubAllGlobals()
+  })
+
+  it('loads the reviews, then adds review.submitted events once each, in round order', async () => {
+    const first = review(1, 1, {
+      comments: [{ path: 'src/pay.ts', line: 12, body: 'Round the total' }],
+      follow_up_execution_id: uuid(6100),
+    })
+    const calls = fakeApi([
+      {
+        method: 'GET',
+        path: /\/tasks\/[^/]+\/reviews$/,
+        handler: () => ({ items: [first], next_cursor: null }),
+      },
+    ])
+    renderReviews()
+    await screen.findByText('Review 1')
+    expect(calls[0]?.path).toBe(`/api/v1/tasks/${taskId}/reviews`)
+    expect(screen.getByText('src/pay.ts:12')).toBeTruthy()
+    expect(screen.getByText('Round the total')).toBeTruthy()
+    expect(screen.getByTestId('follow-up-link').getAttribute('href')).toBe(`/executions/${uuid(6100)}`)
+
+    const source = FakeEventSource.latest()
+    expect(source.url).toBe(`/api/v1/sse/squads/${squadId}`)
+    const third = review(3, 3, { author_kind: 'user', author_name: 'Ada', verdict: 'approved' })
+    const second = review(2, 2)
+    const elsewhere = review(4, 1, { task_id: uuid(9999), body: 'Another task' })
+    act(() => {
+      source.connected()
+      // A replay repeats the loaded review; a later round can arrive before an earlier one.
+      source.send(submitted(first))
+      source.send(submitted(third))
+      source.send(submitted(second))
+      source.send(submitted(elsewhere))
+      source.send(submitted(second))
+    })
+    await waitFor(() => expect(bodies()).toEqual(['Review 1', 'Review 2', 'Review 3']))
+    expect(screen.queryByText('Another task')).toBeNull()
+    expect(screen.getByRole('heading', { name: 'Reviews (3)' })).toBeTruthy()
+    const ada = screen.getByText('Ada').closest('li') as HTMLElement
+    expect(within(ada).getByText('person')).toBeTruthy()
+    expect(within(ada).getByText('Approved')).toBeTruthy()
+  })
+
+  it('posts "Request changes" with the text and points at the queued revision run', async () => {
+    const followUp = uuid(6200)
+    const calls = fakeApi([
+      { method: 'GET', path: /\/reviews$/, handler: () => ({ items: [], next_cursor: null }) },
+      {
+        method: 'POST',
+        path: /\/tasks\/[^/]+\/reviews$/,
+        handler: ({ body }): CreateReviewResult => ({
+          review: review(1, 1, {
+            author_kind: 'user',
+            author_name: 'Ada',
+            execution_id: null,
+            body: (body as { body: string }).body,
+            follow_up_execution_id: followUp,
+          }),
+          follow_up_execution_id: followUp,
+        }),
+      },
+    ])
+    renderReviews()
+    await screen.findByText('No reviews yet.')
+    const request = screen.getByRole('button', { name: 'Request changes' }) as HTMLButtonElement
+    // Without a word of explanation the server would refuse it: the button says so first.
+    expect(request.disabled).toBe(true)
+    fireEvent.change(screen.getByLabelText('Your review'), { target: { value: '  Handle refunds too ' } })
+    expect(request.disabled).toBe(false)
+    fireEvent.click(request)
+
+    const link = await screen.findByTestId('queued-run-link')
+    expect(link.getAttribute('href')).toBe(`/executions/${followUp}`)
+    const post = calls.find((c) => c.method === 'POST')
+    expect(post?.path).toBe(`/api/v1/tasks/${taskId}/reviews`)
+    expect(post?.body).toEqual({ verdict: 'changes_requested', body: 'Handle refunds too', comments: [] })
+    // The answer's review joins the list at once, and the form is ready for the next one.
+    expect(bodies()).toEqual(['Handle refunds too'])
+    expect((screen.getByLabelText('Your review') as HTMLTextAreaElement).value).toBe('')
+  })
+
+  it("shows the server's message when it refuses the review", async () => {
+    fakeApi([
+      { method: 'GET', path: /\/reviews$/, handler: () => ({ items: [], next_cursor: null }) },
+      {
+        method: 'POST',
+        path: /\/reviews$/,
+        handler: () => {
+          throw new HttpError(409, 'conflict', 'Task #3 has a run queued or running: wait for it to finish')
+        },
+      },
+    ])
+    renderReviews()
+    await screen.findByText('No reviews yet.')
+    fireEvent.click(screen.getByRole('button', { name: 'Approve' }))
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toContain('Task #3 has a run queued or running: wait for it to finish')
+    expect(screen.queryByTestId('queued-run-link')).toBeNull()
+    expect(bodies()).toEqual([])
+  })
+
+  it('shows no form, and no panel at all, for a task without a pull request or reviews', async () => {
+    fakeApi([{ method: 'GET', path: /\/reviews$/, handler: () => ({ items: [], next_cursor: null }) }])
+    renderReviews(false)
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'Reviews' })).toBeNull())
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull()
+  })
+})
