@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import { z } from 'zod'
+import { parseSecretKey } from './secrets/secret-box.ts'
 
 const port = z.coerce.number().int().min(0).max(65_535)
 const positiveMs = (min: number) => z.coerce.number().int().min(min)
@@ -58,6 +59,10 @@ export const ConfigSchema = z.object({
   SQUAD_NETWORK: z.enum(['enabled', 'disabled']).default('enabled'),
   SQUAD_AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(10_000).default(100),
   SQUAD_AGENT_MAX_TOKENS: z.coerce.number().int().min(1000).max(1_000_000_000).default(4_000_000),
+  SQUAD_SECRET_KEY: z
+    .string()
+    .refine((v) => parseSecretKey(v) !== null)
+    .optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
@@ -93,6 +98,8 @@ export const configExpects: Record<ConfigKey, string> = {
   SQUAD_NETWORK: 'one of enabled, disabled',
   SQUAD_AGENT_MAX_STEPS: 'a whole number of model calls from 1 to 10000',
   SQUAD_AGENT_MAX_TOKENS: 'a whole number of tokens from 1000 to 1000000000',
+  SQUAD_SECRET_KEY:
+    '32 bytes as base64 (openssl rand -base64 32) or as 64 hex characters (openssl rand -hex 32)',
   OPENAI_API_KEY: 'an OpenAI API key',
   OPENAI_BASE_URL: 'an absolute http:// or https:// URL, such as https://api.openai.com/v1',
   ANTHROPIC_API_KEY: 'an Anthropic API key',
@@ -124,6 +131,8 @@ export function isLoopback(host: string): boolean {
 /** Shows a value in an error without leaking a password that a URL may carry. */
 function shown(name: string, value: string | undefined): string {
   if (value === undefined) return '(unset)'
+  // A key, even a malformed one, is never echoed: it may be one typo away from the real one.
+  if (name.endsWith('_KEY')) return `(hidden, ${value.length} characters)`
   if (name === 'DATABASE_URL') return JSON.stringify(value.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@'))
   return JSON.stringify(value)
 }

@@ -17,6 +17,7 @@ import type { AppDeps } from './http/deps.ts'
 import { createLogger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { createSandboxProvider, type HostedSandboxProvider } from './sandbox/create-sandbox-provider.ts'
+import { secretBoxFromConfig } from './secrets/secret-box.ts'
 import { serverRedactor } from './secrets/server-redactor.ts'
 import { createBoardCache } from './tasks/board-cache.ts'
 import { version } from './version.ts'
@@ -99,6 +100,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       startedAt: Date.now(),
       localForge,
       boardCache: createBoardCache(),
+      secretBox: secretBoxFromConfig(config),
     }
     const app = createApp(deps)
     const server = await timed('listen', async () => {

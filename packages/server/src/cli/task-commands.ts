@@ -3,15 +3,15 @@ import type { Command } from 'commander'
 import { createApiClient } from './client/api-client.ts'
 import { watchExecution } from './client/watch-execution.ts'
 
-type ClientFlags = { url?: string; token?: string; detach?: boolean }
+export type ClientFlags = { url?: string; token?: string; detach?: boolean }
 
-const clientOf = (flags: ClientFlags) =>
+export const clientOf = (flags: ClientFlags) =>
   createApiClient({
     url: flags.url ?? process.env.SQUAD_URL ?? 'http://127.0.0.1:8000',
     token: flags.token ?? process.env.SQUAD_TOKEN,
   })
 
-const withClientOptions = (command: Command) =>
+export const withClientOptions = (command: Command) =>
   command
     .option('--url <url>', 'server URL (SQUAD_URL, default http://127.0.0.1:8000)')
     .option('--token <token>', 'API token when the server requires one (SQUAD_TOKEN)')

@@ -9,6 +9,7 @@ import type { Database } from '../db/database.ts'
 import type { Forge, RepoRef } from '../forge/forge.ts'
 import type { SandboxProvider } from '../sandbox/sandbox-provider.ts'
 import type { Redactor } from '../secrets/redactor.ts'
+import { secretBoxFromConfig } from '../secrets/secret-box.ts'
 import type { PipelineDeps } from './pipeline/pipeline-deps.ts'
 import { createExecutionRunner } from './pipeline/run-execution.ts'
 import { startWorker, type Worker } from './queue/worker.ts'
@@ -55,6 +56,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     agentFor: (agent) =>
       cliAgentFor(agent) ?? (agent && isBuiltinProvider(agent.llmProvider) ? builtin : script),
     redactor: options.redactor,
+    secretBox: secretBoxFromConfig(config),
     cacheRoot: join(config.dataDir, 'cache', 'repos'),
     patchesDir: join(config.dataDir, 'patches'),
     ...(options.workspaceOwner ? { workspaceOwner: options.workspaceOwner } : {}),

@@ -15,6 +15,7 @@ import { authRoutes } from './routes/auth.ts'
 import { executionRoutes } from './routes/executions.ts'
 import { pullRequestRoutes } from './routes/pull-requests.ts'
 import { repositoryRoutes } from './routes/repositories.ts'
+import { secretRoutes } from './routes/secrets.ts'
 import { squadRoutes } from './routes/squads.ts'
 import { systemRoutes } from './routes/system.ts'
 import { taskRoutes } from './routes/tasks.ts'
@@ -28,6 +29,7 @@ export const apiRoutes: AnyRoute[] = [
   ...squadRoutes,
   ...agentRoutes,
   ...repositoryRoutes,
+  ...secretRoutes,
   ...taskRoutes,
   ...executionRoutes,
   ...pullRequestRoutes,

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts'
 import type { EventHub } from '../events/event-hub.ts'
 import type { LocalForge } from '../forge/local/local-forge.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import type { SecretBox } from '../secrets/secret-box.ts'
 import type { BoardCache } from '../tasks/board-cache.ts'
 
 /** Everything a request handler may use, built once in server.ts (the composition root). */
@@ -23,4 +24,6 @@ export type AppDeps = {
   localForge: LocalForge
   /** Serialised boards by version (GET /squads/:id/board is the web app's hottest read). */
   boardCache: BoardCache
+  /** Encrypts stored secrets (SQUAD_SECRET_KEY, else `<dataDir>/secret.key`). */
+  secretBox: SecretBox
 }

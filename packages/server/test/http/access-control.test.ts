@@ -12,6 +12,7 @@ const validBodies: Record<string, unknown> = {
   'post /squads/:id/agents': { name: 'intruder', role: 'backend' },
   'post /squads/:id/repositories': { name: 'intruder' },
   'post /squads/:id/tasks': { title: 'intruder' },
+  'put /squads/:id/secrets/:name': { value: 'intruder' },
 }
 
 describe.skipIf(skipReason)('access between two users', () => {

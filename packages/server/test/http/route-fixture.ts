@@ -81,7 +81,8 @@ export function pathFor(
   const kind = kindByPrefix[prefix]
   return `/api/v1${route.path
     .replace(':id', override?.id ?? (kind ? String(resources[kind]) : ''))
-    .replace(':number', override?.number ?? String(resources.pullNumber))}`
+    .replace(':number', override?.number ?? String(resources.pullNumber))
+    .replace(':name', 'FIXTURE_SECRET')}`
 }
 
 const tables = [

@@ -51,6 +51,11 @@ export type AgentRunInput = {
    * on outside the event log, e.g. tool output the built-in agent sends back to its model.
    */
   redact?(text: string): string
+  /**
+   * The squad's stored secrets by name (already known to the redactor): they act as environment
+   * variables of the squad and win over the server's when an agent looks up its model key.
+   */
+  secrets?: (name: string) => string | undefined
   signal: AbortSignal
   /** Wall-clock budget for the whole agent step. */
   timeoutMs: number

@@ -46,6 +46,8 @@ export function createApiClient(options: ClientOptions) {
     headers,
     get: <T>(path: string) => request<T>('GET', path),
     post: <T>(path: string, body?: unknown) => request<T>('POST', path, body),
+    put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body),
+    delete: (path: string) => request<null>('DELETE', path),
   }
 }
 

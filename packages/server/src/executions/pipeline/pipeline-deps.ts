@@ -5,6 +5,7 @@ import type { squadMembers } from '../../db/schema.ts'
 import type { Forge, RepoRef } from '../../forge/forge.ts'
 import type { SandboxProvider } from '../../sandbox/sandbox-provider.ts'
 import type { Redactor } from '../../secrets/redactor.ts'
+import type { SecretBox } from '../../secrets/secret-box.ts'
 
 export type AgentRow = typeof squadMembers.$inferSelect
 
@@ -18,6 +19,8 @@ export type PipelineDeps = {
   agentFor(agent: AgentRow | null): AgentRuntime
   /** Knows every secret the server holds; each execution adds its own on a child. */
   redactor: Redactor
+  /** Opens the squads' stored secrets (model keys) for the agent step; none are loaded without it. */
+  secretBox?: SecretBox
   /** Where repository mirrors and base checkouts live (see git/workspace-cache.ts). */
   cacheRoot: string
   /** Where unpushed work is saved before a sandbox is destroyed. */

@@ -44,6 +44,7 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): AgentRuntime {
       const { agent } = input
       const resolved = resolveModel(agent, {
         env: options.env,
+        secrets: input.secrets,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       })
       const own = new Redactor()

@@ -45,9 +45,23 @@ export function anthropicBaseUrl(value: string): string {
   return new URL(url).pathname.replace(/\/+$/, '') === '' ? `${url}/v1` : url
 }
 
+/** The server's own credentials: an agent may name them only to get a squad secret of that name. */
+const serverOnly = new Set(['DATABASE_URL', 'E2B_API_KEY', 'GITHUB_TOKEN', 'GH_TOKEN', 'SQUAD_SECRET_KEY'])
+const isServerOnly = (name: string) => serverOnly.has(name)
+
+/**
+ * A squad's stored secrets in front of the server's environment: they act as variables scoped to the
+ * squad and win for every name an agent looks up. The server's own credentials (DATABASE_URL,
+ * SQUAD_SECRET_KEY, forge tokens) never come from its environment this way, whatever an agent's config
+ * says: a config.base_url of the agent's choosing would receive them.
+ */
+export function withSecrets(env: EnvLookup, secrets?: EnvLookup): EnvLookup {
+  return (name) => secrets?.(name) || (isServerOnly(name) ? undefined : env(name))
+}
+
 /**
  * The API key for an agent: the variable its `config.api_key_env` names, else the provider's usual
- * one. (Stored secrets come later; they will slot in here.)
+ * one, each looked up in the squad's secrets first, then the server's environment (see withSecrets).
  */
 function apiKeyFor(
   provider: BuiltinProvider,
@@ -60,7 +74,11 @@ function apiKeyFor(
       throw invalid(`config.api_key_env must name an environment variable, such as "OPENROUTER_API_KEY"`)
     const value = env(named)
     if (!value)
-      throw invalid(`config.api_key_env names ${named}, but the server has no such environment variable`)
+      throw invalid(
+        isServerOnly(named)
+          ? `config.api_key_env names ${named}, a credential of the server itself: store the key as a squad secret of that name, or name another one`
+          : `config.api_key_env names ${named}, but neither the squad's secrets nor the server's environment has it`,
+      )
     return value
   }
   // An OpenAI-compatible server is someone else's: it never gets the OpenAI key unless asked to.
@@ -69,7 +87,7 @@ function apiKeyFor(
   const value = env(variable)
   if (!value)
     throw invalid(
-      `No API key for ${provider}: set ${variable} on the server, or name another variable in the agent's config.api_key_env`,
+      `No API key for ${provider}: set ${variable} on the server or store it as a squad secret (squad secret set), or name another variable in the agent's config.api_key_env`,
     )
   return value
 }
@@ -82,12 +100,14 @@ function apiKeyFor(
  * - `anthropic`: ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL (default https://api.anthropic.com).
  * - `openai-compatible` (Ollama, vLLM, LM Studio, OpenRouter): `config.base_url`, Chat Completions,
  *   a key only if `config.api_key_env` names one.
- * `config.base_url` overrides the base URL for any of them. `fetch` is for tests and benchmarks.
+ * `config.base_url` overrides the base URL for any of them. Every variable is looked up in the squad's
+ * `secrets` first, then `env` (see withSecrets). `fetch` is for tests and benchmarks.
  */
 export function resolveModel(
   agent: { llmProvider: string; llmModel: string; config: Record<string, unknown> },
-  options: { env: EnvLookup; fetch?: typeof fetch },
+  options: { env: EnvLookup; secrets?: EnvLookup | undefined; fetch?: typeof fetch },
 ): ResolvedModel {
+  const env = withSecrets(options.env, options.secrets)
   const provider = agent.llmProvider
   if (!isBuiltinProvider(provider))
     throw invalid(`The built-in agent does not speak to ${JSON.stringify(provider)} models`)
@@ -97,14 +117,14 @@ export function resolveModel(
       `The agent has no model: set its llm_model (e.g. ${provider === 'anthropic' ? 'claude-sonnet-4-5' : provider === 'openai' ? 'gpt-4.1' : "the server's model name, such as qwen2.5-coder:7b"})`,
     )
   const { config } = agent
-  const apiKey = apiKeyFor(provider, config, options.env)
+  const apiKey = apiKeyFor(provider, config, env)
   const configured = typeof config.base_url === 'string' && config.base_url ? config.base_url : undefined
   const extra = options.fetch ? { fetch: options.fetch } : {}
   const label = `${provider}/${modelId}`
   switch (provider) {
     case 'openai': {
       const baseURL = httpUrl(
-        configured ?? options.env('OPENAI_BASE_URL') ?? 'https://api.openai.com/v1',
+        configured ?? env('OPENAI_BASE_URL') ?? 'https://api.openai.com/v1',
         configured ? 'config.base_url' : 'OPENAI_BASE_URL',
       )
       const openai = createOpenAI({ apiKey: apiKey ?? '', baseURL, ...extra })
@@ -112,7 +132,7 @@ export function resolveModel(
       return { model, label, modelId, apiKey }
     }
     case 'anthropic': {
-      const base = configured ?? options.env('ANTHROPIC_BASE_URL')
+      const base = configured ?? env('ANTHROPIC_BASE_URL')
       const baseURL = base ? anthropicBaseUrl(base) : 'https://api.anthropic.com/v1'
       const anthropic = createAnthropic({ apiKey: apiKey ?? '', baseURL, ...extra })
       return { model: anthropic(modelId), label, modelId, apiKey }

@@ -10,7 +10,7 @@ const serverOnly = new Set(['E2B_API_KEY', 'GITHUB_TOKEN', 'GH_TOKEN', 'DATABASE
  * - `command`: how to start the CLI in the sandbox (default: its name, found on PATH), e.g.
  *   `/opt/claude/bin/claude` or `npx -y @anthropic-ai/claude-code`. Used as the start of a shell
  *   command line, like the task's script, inside the same sandbox.
- * - `api_key_env`: the server environment variable holding the model key, when it is not the
+ * - `api_key_env`: the squad secret or server environment variable holding the model key, when it is not the
  *   CLI's usual one (e.g. `TEAM_ANTHROPIC_API_KEY`). It must name a key (`…_KEY`), and not one of
  *   the server's own credentials.
  * - `args`: extra arguments for the CLI, before the prompt (e.g. `["--max-turns", "30"]`).
@@ -44,7 +44,7 @@ export function readCliConfig(config: Record<string, unknown>, displayName: stri
 }
 
 export type ModelKey = {
-  /** Where the key came from (a server environment variable). */
+  /** Where the key came from: `squad secret NAME` or a server environment variable's name. */
   source: string
   value: string
   /** What the CLI gets: the key under each name it reads. */
@@ -53,26 +53,40 @@ export type ModelKey = {
 
 /**
  * Finds the model key for a CLI. Precedence: `config.api_key_env` (handed over under the CLI's
- * first key name), then each of the CLI's key names in order. Null when none is set.
+ * first key name), then each of the CLI's key names in order. The squad's stored `secrets` come
+ * before the server's `env`: a key the squad stored under any of the names wins. Null when none is set.
  */
 export function findModelKey(
   variables: KeyVariable[],
   apiKeyEnv: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
+  secrets?: (name: string) => string | undefined,
 ): ModelKey | null {
-  const give = (variable: KeyVariable, source: string, value: string): ModelKey => ({
-    source,
-    value,
-    envs: Object.fromEntries([variable.env, ...(variable.also ?? [])].map((name) => [name, value])),
+  const sources = [
+    (name: string) => {
+      const value = secrets?.(name)
+      return value ? { source: `squad secret ${name}`, value } : null
+    },
+    (name: string) => {
+      const value = env[name]
+      return value ? { source: name, value } : null
+    },
+  ]
+  const give = (variable: KeyVariable, found: { source: string; value: string }): ModelKey => ({
+    ...found,
+    envs: Object.fromEntries([variable.env, ...(variable.also ?? [])].map((name) => [name, found.value])),
   })
-  if (apiKeyEnv) {
-    const value = env[apiKeyEnv]
-    const first = variables[0]
-    return value && first ? give(first, apiKeyEnv, value) : null
-  }
-  for (const variable of variables) {
-    const value = env[variable.env]
-    if (value) return give(variable, variable.env, value)
+  for (const lookup of sources) {
+    if (apiKeyEnv) {
+      const found = lookup(apiKeyEnv)
+      const first = variables[0]
+      if (found && first) return give(first, found)
+      continue
+    }
+    for (const variable of variables) {
+      const found = lookup(variable.env)
+      if (found) return give(variable, found)
+    }
   }
   return null
 }

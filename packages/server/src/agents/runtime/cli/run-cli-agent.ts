@@ -87,12 +87,12 @@ export async function runCliAgent(
   const config = readCliConfig(input.agent.config, name)
   const model = input.agent.llmModel.trim() || null
   const variables = adapter.keyVariables(model)
-  const key = findModelKey(variables, config.api_key_env, deps.env)
+  const key = findModelKey(variables, config.api_key_env, deps.env, input.secrets)
   if (key) input.addSecret(key.value)
   else
     input.log.system(
       `No model key for ${name}: ${config.api_key_env ?? variables.map((v) => v.env).join(' or ')} is not set ` +
-        'in the server environment; running it anyway (it may be signed in another way).\n',
+        "as a squad secret or in the server's environment; running it anyway (it may be signed in another way).\n",
     )
 
   const command = config.command ?? adapter.binary

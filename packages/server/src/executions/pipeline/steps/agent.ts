@@ -1,3 +1,4 @@
+import { loadSquadSecrets } from '../../../secrets/load-squad-secrets.ts'
 import { createAgentEventSink } from '../agent-event-sink.ts'
 import { requireSandbox, resultString, type Step } from '../execution-context.ts'
 import { sandboxGit } from '../sandbox-git.ts'
@@ -52,6 +53,12 @@ export const agent: Step = async (ctx) => {
     emit: conversation.emit,
     addSecret: (secret) => void ctx.redactor.add(secret),
     redact: (text) => ctx.redactor.redact(text),
+    secrets: await loadSquadSecrets({
+      db: ctx.deps.db,
+      box: ctx.deps.secretBox,
+      squadId: ctx.task.squadId,
+      redactor: ctx.redactor,
+    }),
     signal: ctx.signal,
     timeoutMs: ctx.deps.limits.agentTimeoutMs,
   })
