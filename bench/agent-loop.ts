@@ -105,6 +105,7 @@ for (let run = 0; run < runs; run++) {
     sandbox,
     workdir: sandbox.workdir,
     task: { id: 'bench', number: 1, title: 'Benchmark', description: '', labels: [], script: null },
+    assignment: { mode: 'implement', feedback: [] },
     agent,
     log: { stdout: () => {}, stderr: () => {}, system: () => {} },
     emit: () => {

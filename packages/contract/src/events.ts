@@ -10,6 +10,7 @@ import { Id, Timestamp } from './common.ts'
 import { Execution, ExecutionStep, GitProgress, SandboxState } from './executions.ts'
 import { PullRequest } from './pull-requests.ts'
 import { Repository } from './repositories.ts'
+import { ExecutionOverlap, Review } from './reviews.ts'
 import { Squad } from './squads.ts'
 import { Task, TaskStatus } from './tasks.ts'
 
@@ -65,11 +66,9 @@ export const events = {
   gitProgress: defineEvent('git.progress', 'execution', GitProgress),
   sandboxUpdated: defineEvent('sandbox.updated', 'execution', SandboxState),
   /** Two running executions on one repository changed the same files (warned before anyone merges). */
-  overlapWarning: defineEvent(
-    'execution.overlap',
-    'task',
-    z.object({ repository_id: Id, other_execution_id: Id, other_task_id: Id, files: z.array(z.string()) }),
-  ),
+  overlapWarning: defineEvent('execution.overlap', 'task', ExecutionOverlap),
+  /** A review of a task's pull request, by the reviewer agent or a person. */
+  reviewSubmitted: defineEvent('review.submitted', 'task', Review),
   // Task-scoped so they reach the task's stream when the PR has a task (task_id set) and, like every
   // non-execution event, the squad's stream either way.
   pullRequestOpened: defineEvent('pull_request.opened', 'task', PullRequest),

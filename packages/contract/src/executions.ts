@@ -55,6 +55,15 @@ export const ExecutionStep = z.object({
 })
 export type ExecutionStep = z.infer<typeof ExecutionStep>
 
+/**
+ * Why an execution exists: `start` (first run), `retry` (a later run of the same work), `plan` (the
+ * lead splits the task into subtasks), `review` (the reviewer reads the pull request) and `revision`
+ * (the implementer addresses review feedback on the same branch and pull request).
+ */
+export const runReasons = ['start', 'retry', 'plan', 'review', 'revision'] as const
+export const RunReason = z.enum(runReasons)
+export type RunReason = z.infer<typeof RunReason>
+
 export const Execution = z.object({
   id: Id,
   task_id: Id,
@@ -68,8 +77,8 @@ export const Execution = z.object({
   commit_history: z.array(Commit),
   sandbox_id: Id.nullable(),
   error: z.string().nullable(),
-  /** Why this attempt exists: a first start, a retry, or a follow-up on review feedback. */
-  run_reason: z.string(),
+  /** Why this attempt exists (see runReasons). */
+  run_reason: RunReason,
   /** 1-based place in the queue while `queued` (null otherwise). */
   queue_position: z.number().int().positive().nullable(),
   queued_at: Timestamp,

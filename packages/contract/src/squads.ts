@@ -4,6 +4,23 @@ import { Id, Timestamp, trimmed } from './common.ts'
 export const squadStatuses = ['active', 'archived'] as const
 export const SquadStatus = z.enum(squadStatuses)
 
+export const workflowModes = ['solo', 'team'] as const
+export const WorkflowMode = z.enum(workflowModes)
+export type WorkflowMode = z.infer<typeof WorkflowMode>
+
+/**
+ * How a squad works a task. `solo`: the assignee implements it and opens the pull request. `team`:
+ * a top-level task assigned to the lead is planned and split into subtasks by role; specialists
+ * implement them in parallel, each on its own branch; the reviewer reads every pull request and
+ * approves it or requests changes, which go back to the implementer on the same branch and PR, at
+ * most `max_review_rounds` times (then a human decides).
+ */
+export const SquadWorkflow = z.strictObject({
+  mode: WorkflowMode,
+  max_review_rounds: z.number().int().min(0).max(5).optional(),
+})
+export type SquadWorkflow = z.infer<typeof SquadWorkflow>
+
 /** Settings a squad applies to every task it runs; each field has a server-side default. */
 export const SquadConfig = z.strictObject({
   max_concurrency: z.number().int().min(1).max(64).optional(),
@@ -15,6 +32,7 @@ export const SquadConfig = z.strictObject({
     .max(7 * 24 * 60)
     .optional(),
   reviewers: z.array(trimmed(1, 100)).max(20).optional(),
+  workflow: SquadWorkflow.optional(),
 })
 export type SquadConfig = z.infer<typeof SquadConfig>
 

@@ -22,5 +22,9 @@ export function toPage<Row extends { id: string }, Item>(
 ): Page<Item> {
   const items = rows.slice(0, limit)
   const last = items[items.length - 1]
-  return { items: items.map(map), next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null }
+  // `(row) => map(row)`: a mapper with an optional second parameter must not get the array index.
+  return {
+    items: items.map((row) => map(row)),
+    next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+  }
 }

@@ -161,7 +161,7 @@ export const taskExecutions = pgTable(
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
     cancelRequested: boolean('cancel_requested').notNull().default(false),
-    /** Why this attempt exists: `start`, `retry`, `review` (follow-up on the same branch and PR). */
+    /** Why this attempt exists: `start`, `retry`, `plan`, `review`, `revision` (see the contract's runReasons). */
     runReason: text('run_reason').notNull().default('start'),
     /** Per-run overrides chosen when it was started, e.g. `{ network: 'disabled' }`. */
     options: jsonb('options').$type<{ network?: 'enabled' | 'disabled' }>().notNull().default({}),
@@ -274,6 +274,38 @@ export const pullRequests = pgTable(
     uniqueIndex('pull_requests_repo_number_idx').on(t.repositoryId, t.number),
     uniqueIndex('pull_requests_open_head_idx').on(t.repositoryId, t.head).where(sql`state = 'open'`),
   ],
+)
+
+/**
+ * Reviews of a task's pull request, by the reviewer agent (from its execution) or by a person. Kept
+ * per task rather than per forge pull request, so they work the same on every forge.
+ */
+export const reviews = pgTable(
+  'reviews',
+  {
+    id: uuid('id').primaryKey(),
+    squadId: uuid('squad_id')
+      .notNull()
+      .references(() => squads.id, { onDelete: 'cascade' }),
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    executionId: uuid('execution_id'),
+    authorKind: text('author_kind').notNull(),
+    authorId: uuid('author_id'),
+    authorName: text('author_name').notNull(),
+    verdict: text('verdict').notNull(),
+    body: text('body').notNull().default(''),
+    comments: jsonb('comments')
+      .$type<{ path: string; line: number | null; body: string }[]>()
+      .notNull()
+      .default([]),
+    round: integer('round').notNull(),
+    followUpExecutionId: uuid('follow_up_execution_id'),
+    pullRequestUrl: text('pull_request_url'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('reviews_task_idx').on(t.taskId, t.createdAt)],
 )
 
 /** Secrets (forge tokens, model keys), encrypted with the server's key; never returned by the API. */

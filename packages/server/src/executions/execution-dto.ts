@@ -20,7 +20,7 @@ export const toExecutionDto = (row: ExecutionRow, queuePosition: number | null =
   commit_history: row.commitHistory,
   sandbox_id: row.sandboxId,
   error: row.error,
-  run_reason: row.runReason,
+  run_reason: row.runReason as Execution['run_reason'],
   queue_position: row.status === 'queued' ? queuePosition : null,
   queued_at: row.queuedAt.toISOString(),
   started_at: iso(row.startedAt),

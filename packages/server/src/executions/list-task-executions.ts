@@ -6,6 +6,7 @@ import { decodeCursor, toPage } from '../db/pagination.ts'
 import { taskExecutions } from '../db/schema.ts'
 import { findOwnedTask } from '../tasks/find-owned-task.ts'
 import { toExecutionDto } from './execution-dto.ts'
+import { queuePosition } from './queue-position.ts'
 
 /**
  * A task's executions, newest first: the latest attempt is what a client shows. Ids are UUID v7, so
@@ -27,5 +28,8 @@ export async function listTaskExecutions(options: {
     .where(and(eq(taskExecutions.taskId, taskId), before ? lt(taskExecutions.id, before) : undefined))
     .orderBy(desc(taskExecutions.id))
     .limit(query.limit + 1)
-  return toPage(rows, query.limit, toExecutionDto)
+  // Queued ones show their place in the queue, as everywhere else.
+  const positions = new Map<string, number | null>()
+  for (const row of rows) if (row.status === 'queued') positions.set(row.id, await queuePosition(db, row))
+  return toPage(rows, query.limit, (row) => toExecutionDto(row, positions.get(row.id) ?? null))
 }

@@ -15,6 +15,7 @@ import { authRoutes } from './routes/auth.ts'
 import { executionRoutes } from './routes/executions.ts'
 import { pullRequestRoutes } from './routes/pull-requests.ts'
 import { repositoryRoutes } from './routes/repositories.ts'
+import { reviewRoutes } from './routes/reviews.ts'
 import { secretRoutes } from './routes/secrets.ts'
 import { squadRoutes } from './routes/squads.ts'
 import { systemRoutes } from './routes/system.ts'
@@ -32,6 +33,7 @@ export const apiRoutes: AnyRoute[] = [
   ...secretRoutes,
   ...taskRoutes,
   ...executionRoutes,
+  ...reviewRoutes,
   ...pullRequestRoutes,
 ]
 

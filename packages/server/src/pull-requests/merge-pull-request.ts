@@ -11,6 +11,7 @@ import { type MergeOutcome, mergeBranches } from '../forge/local/merge-branches.
 import { runGit } from '../git/run-git.ts'
 import { findOwnedSquad } from '../squads/find-owned-squad.ts'
 import { moveTaskToColumn } from '../tasks/move-task-to-column.ts'
+import { rollUpParent } from '../workflow/roll-up-parent.ts'
 import { findOwnedPullRequest } from './find-owned-pull-request.ts'
 import { pullRequestEvent, toPullRequestDto } from './pull-request-dto.ts'
 
@@ -83,7 +84,10 @@ export async function mergePullRequest(options: {
       .returning()
     if (!row) throw new Error('update returned no row')
     const pullRequest = toPullRequestDto(row, baseUrl)
-    const moved = pr.taskId ? await moveTaskToColumn(tx, pr.taskId, 'done') : []
+    // The task is done, and a split task's card follows its subtasks.
+    const moved = pr.taskId
+      ? [...(await moveTaskToColumn(tx, pr.taskId, 'done')), ...(await rollUpParent(tx, pr.taskId))]
+      : []
     await appendEvents(tx, [pullRequestEvent('pull_request.merged', pullRequest), ...moved])
     return { pull_request: pullRequest, method: outcome.kind, merge_commit: outcome.commit }
   })

@@ -63,6 +63,7 @@ export async function runBuiltinAgent(options: {
   timeoutMs?: number
   builtin?: Partial<BuiltinAgentOptions>
   signal?: AbortSignal
+  assignment?: AgentRunInput['assignment']
 }): Promise<AgentRun> {
   const env = options.env ?? {}
   const runtime = createBuiltinAgent({
@@ -88,6 +89,7 @@ export async function runBuiltinAgent(options: {
         script: null,
         ...options.task,
       },
+      assignment: options.assignment ?? { mode: 'implement', feedback: [] },
       agent: {
         id: null,
         name: 'Builder',

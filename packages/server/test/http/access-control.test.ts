@@ -13,6 +13,7 @@ const validBodies: Record<string, unknown> = {
   'post /squads/:id/repositories': { name: 'intruder' },
   'post /squads/:id/tasks': { title: 'intruder' },
   'put /squads/:id/secrets/:name': { value: 'intruder' },
+  'post /tasks/:id/reviews': { verdict: 'changes_requested', body: 'intruder' },
 }
 
 describe.skipIf(skipReason)('access between two users', () => {

@@ -14,6 +14,46 @@ export type AgentEventType = 'agent.message' | 'agent.reasoning' | 'agent.tool_c
 /** One step of the agent's conversation, as defined in the contract (agent-conversation.ts). */
 export type AgentEvent = { [T in AgentEventType]: { type: T; payload: EventPayload<T> } }[AgentEventType]
 
+/**
+ * What the agent is asked to do: `implement` the task (edit files; the pipeline commits them),
+ * `plan` it (split it into subtasks for the squad's roles; nothing is committed) or `review` the
+ * pull request's change (approve or request changes; nothing is committed).
+ */
+export type AgentMode = 'implement' | 'plan' | 'review'
+
+/** A subtask the lead proposes: the role names which kind of squad member takes it. */
+export type PlannedSubtask = { title: string; description: string; role: string }
+
+export type AgentPlan = { summary: string; subtasks: PlannedSubtask[] }
+
+export type AgentReview = {
+  verdict: 'approved' | 'changes_requested'
+  body: string
+  comments: { path: string; line: number | null; body: string }[]
+}
+
+/** The part of a run that depends on its mode. */
+export type AgentAssignment =
+  | {
+      mode: 'implement'
+      /** Review feedback to address (a revision run), newest last; empty on a first run. */
+      feedback: { author: string; body: string; comments: AgentReview['comments'] }[]
+    }
+  | {
+      mode: 'plan'
+      /** The roles the squad has, with who holds them: subtasks may only name these. */
+      roles: { role: string; agents: string[] }[]
+      maxSubtasks: number
+    }
+  | {
+      mode: 'review'
+      /** The change under review: the branch against the commit it started from. */
+      base: string
+      diff: string
+      files: string[]
+      round: number
+    }
+
 export type AgentRunInput = {
   sandbox: Sandbox
   /** The workspace inside the sandbox, checked out on the task's branch. */
@@ -26,6 +66,7 @@ export type AgentRunInput = {
     labels: string[]
     script: string | null
   }
+  assignment: AgentAssignment
   agent: {
     id: string | null
     name: string
@@ -70,6 +111,10 @@ export type AgentRunResult = {
   commitSubject?: string
   /** What the model work cost, when a model was used; stored in the agent step's result. */
   usage?: AgentUsage
+  /** A `plan` run's subtasks. */
+  plan?: AgentPlan
+  /** A `review` run's verdict. */
+  review?: AgentReview
 }
 
 /** Tokens and cost of an agent's model calls over the whole step (snake_case: stored as JSON). */
@@ -92,5 +137,7 @@ export type AgentUsage = {
  */
 export type AgentRuntime = {
   readonly kind: string
+  /** The modes it can work in; an adapter without `plan` or `review` only ever implements. */
+  readonly modes: readonly AgentMode[]
   run(input: AgentRunInput): Promise<AgentRunResult>
 }

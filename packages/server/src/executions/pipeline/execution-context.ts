@@ -33,8 +33,11 @@ export type ExecutionContext = {
 
 export type StepOutcome = {
   result: StepResult
-  /** Ends the run early with this status (the commit step found nothing to commit). */
-  stop?: 'no_changes'
+  /**
+   * Ends the run early with this status: `no_changes` (the commit step found nothing to commit),
+   * `succeeded` (a plan or a review, which commit nothing).
+   */
+  stop?: 'no_changes' | 'succeeded'
 }
 
 export type Step = (ctx: ExecutionContext) => Promise<StepOutcome>

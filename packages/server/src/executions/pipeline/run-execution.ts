@@ -1,5 +1,6 @@
 import type { StepName } from '@agent-squad/contract'
-import { moveTaskToColumn } from '../../tasks/move-task-to-column.ts'
+import { advanceWorkflow } from '../../workflow/advance-workflow.ts'
+import { detectOverlap } from '../../workflow/detect-overlap.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
 import type { RunExecution } from '../queue/worker.ts'
 import type { ExecutionContext, Step } from './execution-context.ts'
@@ -27,14 +28,30 @@ const mainSteps: [StepName, Step][] = [
 /** Steps whose work lives in the sandbox: if the sandbox is lost they must run again. */
 const builtInSandbox: StepName[] = ['provision', 'clone', 'branch', 'agent', 'commit']
 const finished = new Set(['succeeded', 'skipped'])
-const columnAfter: Record<Outcome, 'in_review' | 'done' | 'failed' | 'cancelled'> = {
-  succeeded: 'in_review',
-  no_changes: 'done',
-  failed: 'failed',
-  cancelled: 'cancelled',
-}
 
 class Interrupted extends Error {}
+
+/** After a commit: tell both sides when another unmerged branch of the repository changed the same files. */
+async function warnOfOverlap(ctx: ExecutionContext, result: Record<string, unknown>) {
+  const files = Array.isArray(result.branch_files) ? (result.branch_files as string[]) : []
+  try {
+    const overlaps = await detectOverlap(ctx.deps.db, {
+      executionId: ctx.execution.id,
+      taskId: ctx.task.id,
+      squadId: ctx.task.squadId,
+      repositoryId: ctx.repo.id,
+      files,
+    })
+    for (const o of overlaps)
+      ctx.log.write(
+        'system',
+        `Warning: task #${o.other_task_number} changes the same files on its own branch (${o.files.join(', ')}): merging both needs care\n`,
+      )
+  } catch (error) {
+    // A warning that cannot be given must not fail the run.
+    ctx.deps.logger.warn({ err: error, execution: ctx.execution.id }, 'overlap check failed')
+  }
+}
 
 /** A failure as stored and shown: redacted; a git failure's message already explains its cause. */
 const failureText = (ctx: ExecutionContext, error: unknown) =>
@@ -87,6 +104,7 @@ export function createExecutionRunner(deps: PipelineDeps): RunExecution {
           const out = await run(ctx)
           ctx.results[name] = out.result
           await ctx.store.updateStep(name, { status: 'succeeded', result: out.result })
+          if (name === 'commit') await warnOfOverlap(ctx, out.result)
           if (out.stop) {
             outcome = out.stop
             const rest = mainSteps.slice(mainSteps.findIndex(([n]) => n === name) + 1)
@@ -124,6 +142,9 @@ export function createExecutionRunner(deps: PipelineDeps): RunExecution {
     }
     ctx.log.write('system', `Finished: ${outcome}${error ? ` — ${error}` : ''}\n`)
     await ctx.log.close()
-    await ctx.store.finish(outcome, error, (tx) => moveTaskToColumn(tx, row.taskId, columnAfter[outcome]))
+    // The task's next column and the workflow's next run (review, revision, subtasks) commit with the end.
+    await ctx.store.finish(outcome, error, (tx, finished) =>
+      advanceWorkflow(tx, { execution: finished, outcome, agentResult: ctx.results.agent }),
+    )
   }
 }

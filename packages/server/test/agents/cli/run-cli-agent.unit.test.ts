@@ -51,6 +51,7 @@ describe('running an agent CLI', () => {
     const input: AgentRunInput = {
       sandbox,
       workdir: sandbox.workdir,
+      assignment: { mode: 'implement', feedback: [] },
       task: {
         id: 't',
         number: 1,

@@ -1,3 +1,4 @@
+import { AppError } from '../../../domain/errors.ts'
 import { Redactor } from '../../../secrets/redactor.ts'
 import type { AgentRuntime, AgentUsage } from '../agent-runtime.ts'
 import { createConversation } from './conversation.ts'
@@ -6,7 +7,7 @@ import { priceOf } from './pricing.ts'
 import { type EnvLookup, resolveModel } from './provider.ts'
 import { buildPrompt, readRepositoryInstructions } from './system-prompt.ts'
 import { type LoopResult, runToolLoop } from './tool-loop.ts'
-import { builtinTools } from './tools/index.ts'
+import { concludingTool, toolsForMode } from './tools/index.ts'
 
 export type BuiltinAgentOptions = {
   /** Where model keys and base URLs come from (see provider.ts). */
@@ -40,6 +41,7 @@ type ReasoningLevel = (typeof reasoningLevels)[number]
 export function createBuiltinAgent(options: BuiltinAgentOptions): AgentRuntime {
   return {
     kind: 'builtin',
+    modes: ['implement', 'plan', 'review'],
     async run(input) {
       const { agent } = input
       const resolved = resolveModel(agent, {
@@ -66,7 +68,9 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): AgentRuntime {
         task: input.task,
         workdir: input.workdir,
         instructions,
+        assignment: input.assignment,
       })
+      const mode = input.assignment.mode
       input.log.system(
         `Built-in agent on ${resolved.label}: up to ${maxSteps} model calls, ${maxTokens} tokens, ${Math.round(input.timeoutMs / 1000)} s${instructions ? `; following ${instructions.file}` : ''}\n`,
       )
@@ -76,7 +80,9 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): AgentRuntime {
         modelLabel: resolved.label,
         system,
         prompt,
-        tools: builtinTools,
+        tools: toolsForMode[mode],
+        concludingTool: concludingTool[mode],
+        assignment: input.assignment,
         limits: { maxSteps, maxTokens, timeoutMs: input.timeoutMs },
         signal: input.signal,
         sandbox: input.sandbox,
@@ -106,14 +112,21 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): AgentRuntime {
       input.log.system(
         `Agent ${result.finish ? 'finished' : 'stopped without calling finish'} after ${result.steps} model call${result.steps === 1 ? '' : 's'}: ${result.inputTokens} tokens in, ${result.outputTokens} out${cost}\n`,
       )
-      if (result.finish)
+      const done = result.finish
+      if (done)
         return {
-          summary: result.finish.summary,
-          commitType: result.finish.commitType,
-          commitScope: result.finish.commitScope,
-          ...(result.finish.commitSubject ? { commitSubject: result.finish.commitSubject } : {}),
+          summary: done.summary,
+          ...(done.commitType ? { commitType: done.commitType, commitScope: done.commitScope ?? null } : {}),
+          ...(done.commitSubject ? { commitSubject: done.commitSubject } : {}),
+          ...(done.plan ? { plan: done.plan } : {}),
+          ...(done.review ? { review: done.review } : {}),
           usage,
         }
+      if (mode !== 'implement')
+        throw new AppError(
+          'bad_request',
+          `The agent (${resolved.label}) stopped without calling ${concludingTool[mode]}: no ${mode === 'plan' ? 'plan' : 'review'} was made.`,
+        )
       return { summary: result.lastText || `The agent (${resolved.label}) stopped without a summary.`, usage }
     },
   }

@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs'
 import type { Sandbox } from '../../../sandbox/sandbox-provider.ts'
-import type { AgentRunInput } from '../agent-runtime.ts'
+import type { AgentAssignment, AgentRunInput } from '../agent-runtime.ts'
+import { assignmentText } from '../assignment-text.ts'
 
 const template = (name: string) =>
   readFileSync(new URL(`./roles/${name}.txt`, import.meta.url), 'utf8').trim()
-const base = template('base')
+// How to work, by mode: implementing (the default), planning (the lead splits the task), reviewing.
+const modeRules: Record<AgentAssignment['mode'], string> = {
+  implement: template('base'),
+  plan: template('plan'),
+  review: template('review'),
+}
 const roles: Record<string, string> = {
   lead: template('lead'),
   backend: template('backend'),
@@ -54,9 +60,11 @@ export function buildPrompt(options: {
   task: AgentRunInput['task']
   workdir: string
   instructions: { file: string; text: string } | null
+  assignment?: AgentAssignment
 }): { system: string; prompt: string } {
   const { agent, task, instructions } = options
-  const sections = [roleTemplate(agent.role), base]
+  const assignment = options.assignment ?? { mode: 'implement', feedback: [] }
+  const sections = [roleTemplate(agent.role), modeRules[assignment.mode]]
   sections.push(
     `Your name on the team is ${agent.name}${agent.role ? ` (role: ${agent.role})` : ''}. The workspace is ${options.workdir}, on branch task-${task.number}.`,
   )
@@ -75,5 +83,6 @@ export function buildPrompt(options: {
   ]
     .filter((line) => line !== null)
     .join('\n')
-  return { system: sections.join('\n\n'), prompt }
+  const more = assignmentText(assignment, `task-${task.number}`)
+  return { system: sections.join('\n\n'), prompt: more ? `${prompt}\n\n${more}` : prompt }
 }

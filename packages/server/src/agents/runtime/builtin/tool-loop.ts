@@ -2,7 +2,7 @@ import { type JSONSchema7, jsonSchema, type LanguageModel, type ModelMessage, ty
 import { z } from 'zod'
 import { AppError } from '../../../domain/errors.ts'
 import type { Sandbox } from '../../../sandbox/sandbox-provider.ts'
-import type { AgentLog } from '../agent-runtime.ts'
+import type { AgentAssignment, AgentLog } from '../agent-runtime.ts'
 import type { Conversation } from './conversation.ts'
 import { streamModelStep } from './model-call.ts'
 import { describeModelFailure } from './model-errors.ts'
@@ -26,6 +26,10 @@ export type LoopOptions = {
   system: string
   prompt: string
   tools: ReadonlyMap<string, ToolDefinition>
+  /** The tool that ends the run (`finish`, or `split_task` / `submit_review` in other modes). */
+  concludingTool?: string
+  /** What the run is for; the concluding tools check it (default: implement). */
+  assignment?: AgentAssignment
   limits: LoopLimits
   /** The run's signal: aborted on cancel or shutdown. */
   signal: AbortSignal
@@ -94,8 +98,10 @@ export function sdkToolsOf(tools: ReadonlyMap<string, ToolDefinition>): ToolSet 
   return set
 }
 
-const NUDGE =
-  'You replied without calling a tool. If the task is done, call finish with a summary and the commit type; otherwise go on working with the tools.'
+const nudge = (tool: string) =>
+  tool === 'finish'
+    ? 'You replied without calling a tool. If the task is done, call finish with a summary and the commit type; otherwise go on working with the tools.'
+    : `You replied without calling a tool. When you are done, call ${tool}; otherwise go on working with the tools.`
 
 /**
  * The agent's tool loop: call the model, run the tools it asked for (in order, through the
@@ -105,6 +111,7 @@ const NUDGE =
  */
 export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
   const { limits, conversation } = options
+  const concluding = options.concludingTool ?? 'finish'
   const started = performance.now()
   const deadline = started + limits.timeoutMs
   const run = new AbortController()
@@ -125,6 +132,7 @@ export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
         Math.min(requested ?? options.commandTimeoutMs, Math.floor(deadline - performance.now())),
       ),
     maxCommandOutputBytes: options.maxCommandOutputBytes,
+    assignment: options.assignment ?? { mode: 'implement', feedback: [] },
     finish: (result) => {
       state.finish = result
     },
@@ -146,7 +154,7 @@ export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
     while (state.finish === null) {
       if (steps >= limits.maxSteps)
         throw new AgentLimitError(
-          `Step limit reached: the agent made ${steps} model calls without calling finish (limit ${limits.maxSteps}: SQUAD_AGENT_MAX_STEPS, or max_steps in the agent's config).`,
+          `Step limit reached: the agent made ${steps} model calls without calling ${concluding} (limit ${limits.maxSteps}: SQUAD_AGENT_MAX_STEPS, or max_steps in the agent's config).`,
         )
       steps++
       const stepStarted = performance.now()
@@ -199,7 +207,7 @@ export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
           content:
             step.finishReason === 'length'
               ? 'Your reply was cut off at the output limit. Go on, in shorter steps, using the tools.'
-              : NUDGE,
+              : nudge(concluding),
         })
       } else {
         const results: Extract<ModelMessage, { role: 'tool' }>['content'] = []
@@ -237,7 +245,7 @@ export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
       const used = totals.inputTokens + totals.outputTokens
       if (state.finish === null && used > limits.maxTokens)
         throw new AgentLimitError(
-          `Token limit reached: the agent used ${used} tokens (${totals.inputTokens} in, ${totals.outputTokens} out) without calling finish (limit ${limits.maxTokens}: SQUAD_AGENT_MAX_TOKENS, or max_tokens in the agent's config).`,
+          `Token limit reached: the agent used ${used} tokens (${totals.inputTokens} in, ${totals.outputTokens} out) without calling ${concluding} (limit ${limits.maxTokens}: SQUAD_AGENT_MAX_TOKENS, or max_tokens in the agent's config).`,
         )
     }
   } catch (error) {

@@ -3,15 +3,17 @@ import { z } from 'zod'
 import { AppError } from '../../../domain/errors.ts'
 import type { CommitType } from '../../../git/conventional-commit.ts'
 import type { Sandbox } from '../../../sandbox/sandbox-provider.ts'
-import type { AgentLog } from '../agent-runtime.ts'
+import type { AgentAssignment, AgentLog, AgentPlan, AgentReview } from '../agent-runtime.ts'
 import { checkRealPaths, confineToWorkspace, PathEscapeError } from './workspace-path.ts'
 
-/** What the `finish` tool hands back to the pipeline. */
+/** What the concluding tool (`finish`, `split_task` or `submit_review`) hands back to the pipeline. */
 export type FinishResult = {
   summary: string
-  commitType: CommitType
-  commitScope: string | null
-  commitSubject: string | null
+  commitType?: CommitType
+  commitScope?: string | null
+  commitSubject?: string | null
+  plan?: AgentPlan
+  review?: AgentReview
 }
 
 /** What every tool's `execute` gets besides its arguments. */
@@ -26,7 +28,9 @@ export type ToolContext = {
   commandTimeoutMs(requestedMs?: number): number
   /** Bytes kept of a command's stdout and of its stderr. */
   maxCommandOutputBytes: number
-  /** Called by `finish`: the loop stops after this step. */
+  /** What the run is for (implement, plan, review): the concluding tools check against it. */
+  assignment: AgentAssignment
+  /** Called by the concluding tool: the loop stops after this step. */
   finish(result: FinishResult): void
 }
 

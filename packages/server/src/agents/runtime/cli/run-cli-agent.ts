@@ -175,5 +175,6 @@ export async function runCliAgent(
 
 /** An agent runtime that runs `adapter`'s CLI. */
 export function createCliAgent(adapter: CliAdapter, deps: CliAgentDeps): AgentRuntime {
-  return { kind: adapter.provider, run: (input) => runCliAgent(adapter, deps, input) }
+  // A CLI ends with free text, not a tool call: it implements; plans and reviews need the built-in agent.
+  return { kind: adapter.provider, modes: ['implement'], run: (input) => runCliAgent(adapter, deps, input) }
 }

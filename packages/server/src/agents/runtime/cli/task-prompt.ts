@@ -1,4 +1,5 @@
 import type { AgentRunInput } from '../agent-runtime.ts'
+import { assignmentText } from '../assignment-text.ts'
 
 /** Largest prompt handed to a CLI, in bytes: one argument on Linux holds at most 128 KiB. */
 export const MAX_PROMPT_BYTES = 120_000
@@ -16,7 +17,9 @@ function fitBytes(text: string, maxBytes: number): string {
  * and opens the pull request; end with a summary, which becomes the commit body and PR text).
  * A description too long for one argument is shortened, saying so.
  */
-export function taskPrompt(input: Pick<AgentRunInput, 'task' | 'agent' | 'workdir'>): string {
+export function taskPrompt(
+  input: Pick<AgentRunInput, 'task' | 'agent' | 'workdir'> & Partial<Pick<AgentRunInput, 'assignment'>>,
+): string {
   const { task, agent } = input
   const head = [
     `You are ${agent.name}, the ${agent.role} agent of a software squad.`,
@@ -31,7 +34,12 @@ export function taskPrompt(input: Pick<AgentRunInput, 'task' | 'agent' | 'workdi
     'Do not commit, push, switch branches or open a pull request: all of that happens automatically when you finish.',
     'End with a short summary of what you changed and why: it becomes the commit message body and the pull request description.',
   ]
-  const join = (description: string) => [...head, description, ...rules].filter(Boolean).join('\n\n')
+  // Review feedback for a revision run: after the task, before the rules.
+  const feedback = input.assignment
+    ? fitBytes(assignmentText(input.assignment, `task-${task.number}`), MAX_PROMPT_BYTES / 4)
+    : ''
+  const join = (description: string) =>
+    [...head, description, feedback, ...rules].filter(Boolean).join('\n\n')
   const description = task.description.trim()
   const full = join(description)
   if (Buffer.byteLength(full) <= MAX_PROMPT_BYTES) return full

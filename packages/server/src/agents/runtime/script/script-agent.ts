@@ -9,6 +9,7 @@ import type { AgentRunInput, AgentRunResult, AgentRuntime } from '../agent-runti
 export function createScriptAgent(): AgentRuntime {
   return {
     kind: 'script',
+    modes: ['implement'],
     async run(input: AgentRunInput): Promise<AgentRunResult> {
       const script = input.task.script?.trim()
       if (!script)

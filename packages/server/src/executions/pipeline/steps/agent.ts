@@ -1,5 +1,7 @@
+import { AppError } from '../../../domain/errors.ts'
 import { loadSquadSecrets } from '../../../secrets/load-squad-secrets.ts'
 import { createAgentEventSink } from '../agent-event-sink.ts'
+import { assignmentFor } from '../assignment.ts'
 import { requireSandbox, resultString, type Step } from '../execution-context.ts'
 import { sandboxGit } from '../sandbox-git.ts'
 
@@ -15,6 +17,12 @@ export const agent: Step = async (ctx) => {
     await sandboxGit(ctx, ['clean', '-fdq'], { quiet: true })
   }
   const runtime = ctx.deps.agentFor(ctx.agent)
+  const assignment = await assignmentFor(ctx)
+  if (!runtime.modes.includes(assignment.mode))
+    throw new AppError(
+      'validation_failed',
+      `${ctx.agent?.name ?? 'The script runner'} (${runtime.kind}) cannot ${assignment.mode}: planning and reviewing need an agent on the built-in runtime (openai, anthropic or openai-compatible)`,
+    )
   const started = performance.now()
   // The agent's conversation; what is still waiting when the agent throws is written by the sink's timer.
   const conversation = createAgentEventSink({
@@ -36,6 +44,7 @@ export const agent: Step = async (ctx) => {
       labels: ctx.task.labels,
       script: ctx.task.script,
     },
+    assignment,
     agent: {
       id: ctx.agent?.id ?? null,
       name: ctx.agent?.name ?? 'script',
@@ -63,8 +72,13 @@ export const agent: Step = async (ctx) => {
     timeoutMs: ctx.deps.limits.agentTimeoutMs,
   })
   await conversation.close()
+  if (assignment.mode === 'plan' && !outcome.plan) throw new Error('the agent made no plan')
+  if (assignment.mode === 'review' && !outcome.review) throw new Error('the agent made no review')
   return {
+    // A plan or a review changes no code: the run ends here, successfully, and the workflow goes on.
+    ...(assignment.mode === 'implement' ? {} : { stop: 'succeeded' as const }),
     result: {
+      mode: assignment.mode,
       kind: runtime.kind,
       summary: ctx.redactor.redact(outcome.summary),
       commit_type: outcome.commitType ?? null,
@@ -73,6 +87,8 @@ export const agent: Step = async (ctx) => {
       agent_ms: Math.round(performance.now() - started),
       // Tokens and cost of the model calls (model agents only).
       ...(outcome.usage ? { usage: outcome.usage } : {}),
+      ...(outcome.plan ? { plan: outcome.plan } : {}),
+      ...(outcome.review ? { review: outcome.review } : {}),
     },
   }
 }

@@ -56,7 +56,7 @@ export const commit: Step = async (ctx) => {
     // A previous life of this step already committed: keep that commit.
     const history = await commitsIn(ctx, `${base}..HEAD`)
     await ctx.store.updateExecution({ commitHistory: history })
-    return { result: { sha: head, files: [], resumed: true } }
+    return { result: { sha: head, files: [], resumed: true, branch_files: await branchFiles(ctx, base) } }
   }
   const agentResult = ctx.results.agent ?? {}
   const labelsType = commitTypeFor(
@@ -93,5 +93,11 @@ export const commit: Step = async (ctx) => {
     const [status = '', ...path] = line.split('\t')
     return { status, path: path.join(' → ') }
   })
-  return { result: { sha, message, files } }
+  return { result: { sha, message, files, branch_files: await branchFiles(ctx, base) } }
+}
+
+/** Every file the branch changed since it left the default branch (the overlap check compares them). */
+async function branchFiles(ctx: ExecutionContext, base: string): Promise<string[]> {
+  const out = await gitOutput(ctx, ['diff', '--name-only', `${base}...HEAD`])
+  return out.split('\n').filter(Boolean)
 }

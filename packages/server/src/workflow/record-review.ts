@@ -1,0 +1,96 @@
+import type { ReviewComment, ReviewVerdict } from '@agent-squad/contract'
+import { and, count, desc, eq, inArray, isNotNull } from 'drizzle-orm'
+import type { Executor } from '../db/database.ts'
+import { reviews, taskExecutions } from '../db/schema.ts'
+import { newId } from '../domain/ids.ts'
+import type { NewEvent } from '../events/append-event.ts'
+import { queueExecution } from '../executions/queue-execution.ts'
+import { toReviewDto } from '../reviews/review-dto.ts'
+import type { TaskRow } from '../tasks/find-owned-task.ts'
+
+/** Runs that implement (they commit); reviews and plans do not. */
+export const implementingReasons = ['start', 'retry', 'revision'] as const
+
+/** The agent whose work is under review: the one that ran the task's latest implementing execution. */
+export async function lastImplementer(tx: Executor, taskId: string): Promise<string | null> {
+  const [row] = await tx
+    .select({ agentId: taskExecutions.agentId })
+    .from(taskExecutions)
+    .where(
+      and(
+        eq(taskExecutions.taskId, taskId),
+        inArray(taskExecutions.runReason, [...implementingReasons]),
+        isNotNull(taskExecutions.agentId),
+      ),
+    )
+    .orderBy(desc(taskExecutions.queuedAt))
+    .limit(1)
+  return row?.agentId ?? null
+}
+
+/** The pull request of a task, as its latest run that opened or updated one recorded it. */
+async function pullRequestUrlOf(tx: Executor, taskId: string): Promise<string | null> {
+  const [row] = await tx
+    .select({ url: taskExecutions.pullRequestUrl })
+    .from(taskExecutions)
+    .where(and(eq(taskExecutions.taskId, taskId), isNotNull(taskExecutions.pullRequestUrl)))
+    .orderBy(desc(taskExecutions.queuedAt))
+    .limit(1)
+  return row?.url ?? null
+}
+
+/**
+ * Stores a review of a task's pull request and, when it asks for changes and `followUp` allows,
+ * queues the implementer's revision on the same branch (the pull request follows the branch). The
+ * caller holds the squad's row lock; the returned events go after its own.
+ */
+export async function recordReview(
+  tx: Executor,
+  options: {
+    task: TaskRow
+    author: { kind: 'agent' | 'user'; id: string | null; name: string }
+    executionId: string | null
+    verdict: ReviewVerdict
+    body: string
+    comments: ReviewComment[]
+    /** Whether changes requested start a revision (false once the rounds are used up). */
+    followUp: boolean
+  },
+): Promise<{ events: NewEvent[]; followUpExecutionId: string | null; reviewId: string }> {
+  const { task } = options
+  const [done] = await tx.select({ n: count() }).from(reviews).where(eq(reviews.taskId, task.id))
+  const events: NewEvent[] = []
+  let followUpExecutionId: string | null = null
+  if (options.verdict === 'changes_requested' && options.followUp) {
+    const implementer = (await lastImplementer(tx, task.id)) ?? task.assigneeId
+    const queued = await queueExecution(tx, { task, agentId: implementer, runReason: 'revision' })
+    followUpExecutionId = queued.execution.id
+    events.push(...queued.events)
+  }
+  const [row] = await tx
+    .insert(reviews)
+    .values({
+      id: newId(),
+      squadId: task.squadId,
+      taskId: task.id,
+      executionId: options.executionId,
+      authorKind: options.author.kind,
+      authorId: options.author.id,
+      authorName: options.author.name,
+      verdict: options.verdict,
+      body: options.body,
+      comments: options.comments,
+      round: (done?.n ?? 0) + 1,
+      followUpExecutionId,
+      pullRequestUrl: await pullRequestUrlOf(tx, task.id),
+    })
+    .returning()
+  if (!row) throw new Error('insert returned no row')
+  events.unshift({
+    type: 'review.submitted',
+    squadId: task.squadId,
+    taskId: task.id,
+    payload: toReviewDto(row),
+  })
+  return { events, followUpExecutionId, reviewId: row.id }
+}

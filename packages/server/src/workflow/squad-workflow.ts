@@ -1,0 +1,49 @@
+import type { SquadConfig } from '@agent-squad/contract'
+import { and, asc, eq } from 'drizzle-orm'
+import { isBuiltinProvider } from '../agents/runtime/builtin/provider.ts'
+import type { Executor } from '../db/database.ts'
+import { squadMembers } from '../db/schema.ts'
+
+export type AgentRow = typeof squadMembers.$inferSelect
+
+/** Review rounds an agent may ask for before a human decides (squad setting `workflow.max_review_rounds`). */
+export const DEFAULT_MAX_REVIEW_ROUNDS = 2
+/** Subtasks one plan may create. */
+export const MAX_SUBTASKS = 10
+
+/** Roles whose members review pull requests in a team workflow. */
+export const reviewerRoles: readonly string[] = ['reviewer', 'qa']
+
+export type TeamWorkflow = { team: boolean; maxReviewRounds: number }
+
+export const teamWorkflowOf = (config: SquadConfig | Record<string, unknown>): TeamWorkflow => {
+  const workflow = (config as SquadConfig).workflow
+  return {
+    team: workflow?.mode === 'team',
+    maxReviewRounds: workflow?.max_review_rounds ?? DEFAULT_MAX_REVIEW_ROUNDS,
+  }
+}
+
+/**
+ * Planning and reviewing end with a tool call (split_task, submit_review), which only the built-in
+ * agent has; agent CLIs and scripts implement.
+ */
+export const canPlanAndReview = (agent: Pick<AgentRow, 'llmProvider'>) => isBuiltinProvider(agent.llmProvider)
+
+/** The squad's active members, oldest first (a stable order for picking who takes what). */
+export const activeMembers = (tx: Executor, squadId: string) =>
+  tx
+    .select()
+    .from(squadMembers)
+    .where(and(eq(squadMembers.squadId, squadId), eq(squadMembers.isActive, true)))
+    .orderBy(asc(squadMembers.createdAt), asc(squadMembers.id))
+
+/** Who reviews an implementer's work: an active reviewer (or QA) agent other than the implementer. */
+export async function findReviewer(tx: Executor, squadId: string, implementerId: string | null) {
+  const members = await activeMembers(tx, squadId)
+  return (
+    members.find(
+      (m) => reviewerRoles.includes(m.role.toLowerCase()) && m.id !== implementerId && canPlanAndReview(m),
+    ) ?? null
+  )
+}
