@@ -33,6 +33,20 @@ describe.skipIf(skipReason)('system routes', () => {
     expect(health.database.latency_ms).toBeGreaterThanOrEqual(0)
   })
 
+  it('GET /api/v1/health answers 503, degraded, when the database does not answer', async () => {
+    const db = server.deps.database.db
+    const execute = db.execute
+    db.execute = (() => Promise.reject(new Error('connection refused'))) as unknown as typeof db.execute
+    try {
+      const res = await server.request('GET', '/api/v1/health')
+      expect(res.status).toBe(503)
+      expect(Health.parse(res.json)).toMatchObject({ status: 'degraded', database: { reachable: false } })
+    } finally {
+      db.execute = execute
+    }
+    expect((await server.request('GET', '/api/v1/health')).status).toBe(200)
+  })
+
   it('GET /api/v1/health needs no token, even when the server requires one', async () => {
     const tokenServer = await startTestServer({ auth: 'token', db: server.db })
     try {

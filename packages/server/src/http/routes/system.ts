@@ -28,7 +28,8 @@ export const systemRoutes = [
           latency_ms: Math.round((performance.now() - start) * 100) / 100,
         },
       }
-      if (!reachable) c.status(503)
+      // A Response of its own: the route's declared status (200) would win over c.status().
+      if (!reachable) return c.json(health, 503)
       return health
     },
   }),
