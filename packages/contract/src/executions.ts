@@ -25,7 +25,8 @@ export const stepNames = [
 export const StepName = z.enum(stepNames)
 export type StepName = z.infer<typeof StepName>
 
-export const stepStatuses = ['pending', 'running', 'succeeded', 'failed', 'skipped'] as const
+/** `cancelled`: the step was running when the execution was cancelled. */
+export const stepStatuses = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const
 export const StepStatus = z.enum(stepStatuses)
 export type StepStatus = z.infer<typeof StepStatus>
 

@@ -115,6 +115,11 @@ describe.skipIf(pipelineSkip)(
         status: 'succeeded',
         result: { outcome: 'cancelled', destroyed: true },
       })
+      // The step it stopped says cancelled, not failed.
+      expect(done.steps.find((s) => s.name === 'agent')).toMatchObject({
+        status: 'cancelled',
+        error: 'Cancelled',
+      })
       expect(await leftoverProcesses(marker)).toEqual([])
       expect(await sandboxGone(dataDir, done)).toBe(true)
       expect(await taskStatus(long.id)).toBe('cancelled')

@@ -113,6 +113,11 @@ export function createExecutionRunner(deps: PipelineDeps): RunExecution {
           }
         } catch (stepError) {
           if (signal.aborted && signal.reason !== 'cancelled') throw new Interrupted(String(signal.reason))
+          if (signal.aborted) {
+            // Stopped by a person, not failed: the step says so, and the run ends as cancelled.
+            await ctx.store.updateStep(name, { status: 'cancelled', error: 'Cancelled' })
+            throw stepError
+          }
           const message = failureText(ctx, stepError)
           await ctx.store.updateStep(name, { status: 'failed', error: message })
           throw Object.assign(new Error(message), { stepFailed: true })

@@ -28,6 +28,7 @@ const icons: Record<ExecutionStep['status'], string> = {
   succeeded: '✓',
   failed: '✕',
   skipped: '–',
+  cancelled: '⊘',
 }
 
 function GitBar({ progress }: { progress: GitProgress }) {
