@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { version } from '../version.ts'
 import { registerAdminCommands } from './admin-commands.ts'
+import { registerReviewCommands } from './review-commands.ts'
 import { registerSecretCommands } from './secret-commands.ts'
 import { registerServe } from './serve.ts'
 import { registerTaskCommands } from './task-commands.ts'
@@ -25,7 +26,7 @@ Docs: README.md, docs/configuration.md (every setting), docs/api.md (REST and SS
   )
   registerServe(program)
   registerAdminCommands(program)
-  registerTaskCommands(program)
+  registerReviewCommands(registerTaskCommands(program))
   registerSecretCommands(program)
   return program
 }

@@ -27,12 +27,23 @@ async function follow(flags: ClientFlags, executionId: string) {
   for (const commit of final.commit_history)
     process.stderr.write(`  commit        ${commit.sha.slice(0, 8)} ${commit.message.split('\n')[0]}\n`)
   if (final.pull_request_url) process.stderr.write(`  pull request  ${final.pull_request_url}\n`)
+  process.stderr.write(workflowLines(final))
   if (final.error) process.stderr.write(`  error         ${final.error}\n`)
   process.exitCode = final.status === 'succeeded' || final.status === 'no_changes' ? 0 : 1
 }
 
+/** What a plan or a review run decided, from its agent step's result (the team workflow). */
+function workflowLines(final: ExecutionWithSteps): string {
+  const result = final.steps.find((s) => s.name === 'agent')?.result ?? {}
+  const plan = result.plan as { subtasks?: { title: string; role: string }[] } | undefined
+  const review = result.review as { verdict?: string } | undefined
+  if (plan?.subtasks) return plan.subtasks.map((s) => `  subtask       ${s.role}: ${s.title}\n`).join('')
+  if (review?.verdict) return `  review        ${review.verdict.replace('_', ' ')}\n`
+  return ''
+}
+
 /** `squad task run` and `squad task watch`: start a task and follow it live from a terminal. */
-export function registerTaskCommands(program: Command) {
+export function registerTaskCommands(program: Command): Command {
   const task = program.command('task').description('Start tasks and watch their executions from the terminal')
   withClientOptions(
     task
@@ -66,4 +77,5 @@ export function registerTaskCommands(program: Command) {
     const execution = await clientOf(flags).get<ExecutionWithSteps>(`/api/v1/executions/${executionId}`)
     process.stdout.write(`${JSON.stringify(execution, null, 2)}\n`)
   })
+  return task
 }
