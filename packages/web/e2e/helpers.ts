@@ -15,18 +15,24 @@ const docs = join(repoRoot, 'docs/screenshots')
  * Saves a screenshot under artifacts/screenshots (a CI artifact, git-ignored); with
  * SQUAD_UPDATE_SCREENSHOTS=1 also under docs/screenshots, where the README's pictures live.
  */
-export async function screenshot(page: Page, name: string) {
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}) {
   mkdirSync(artifacts, { recursive: true })
   const file = join(artifacts, `${name}.png`)
-  await page.screenshot({ path: file })
+  await page.screenshot({ path: file, ...options })
   if (process.env.SQUAD_UPDATE_SCREENSHOTS === '1') {
     mkdirSync(docs, { recursive: true })
     copyFileSync(file, join(docs, `${name}.png`))
   }
 }
 
-/** What a user does before the first task: push the project's code to the new repository. */
-export function pushInitialCommit(cloneUrl: string) {
+/**
+ * What a user does before the first task: push the project's code to the new repository (by
+ * default a README; `files` maps paths to contents).
+ */
+export function pushInitialCommit(
+  cloneUrl: string,
+  files: Record<string, string> = { 'README.md': '# Webshop\n' },
+) {
   const dir = mkdtempSync(join(tmpdir(), 'squad-e2e-src-'))
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=E2E', '-c', 'user.email=e2e@example.test', ...args], {
@@ -35,7 +41,10 @@ export function pushInitialCommit(cloneUrl: string) {
     })
   try {
     git('init', '-q', '-b', 'main')
-    writeFileSync(join(dir, 'README.md'), '# Webshop\n')
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true })
+      writeFileSync(join(dir, path), content)
+    }
     git('add', '.')
     git('commit', '-q', '-m', 'Initial commit')
     git('push', '-q', cloneUrl, 'main')
