@@ -80,6 +80,10 @@ export async function advanceWorkflow(
       })
       events.push(...queued.events)
     }
+  } else if (reason === 'review') {
+    // The review itself failed or was cancelled: the implementation and its pull request stand,
+    // so the task stays in review (for a person, or a review started again) rather than "failed".
+    column = 'in_review'
   } else if (outcome === 'no_changes' && reason === 'revision') {
     // Nothing changed in answer to the review: the pull request is still open, for a human to judge.
     column = 'in_review'

@@ -58,6 +58,10 @@ function squadScript(request: RecordedRequest): FakeTurn {
     })
   }
   const revision = task.includes('# Review feedback to address')
+  if (mode === 'review' && task.includes('Touch the README'))
+    return {
+      error: { status: 401, body: { error: { message: 'invalid api key', type: 'invalid_request_error' } } },
+    }
   if (mode === 'review') {
     const round = Number(/review round (\d+)/.exec(task)?.[1] ?? 0)
     if (turn === 0) return call('git_diff', { path: '.' })
@@ -87,6 +91,10 @@ function squadScript(request: RecordedRequest): FakeTurn {
       finish('The API is v2.'),
     ][turn] as FakeTurn
   }
+  if (task.includes('Touch the README'))
+    return [call('write', { path: 'README.md', content: '# Shop\n\nTouched.\n' }), finish('Touched.')][
+      turn
+    ] as FakeTurn
   if (task.includes('Bump the UI')) {
     if (revision) {
       if (turn === 0) return call('write', { path: 'README.md', content: '# Shop\n\nUI v2.\n' })
@@ -373,6 +381,23 @@ describe.skipIf(skip)(
       expect(review).toMatchObject({ verdict: 'changes_requested', follow_up_execution_id: null })
       const [after] = (await tasksOf(server, squad.id)).filter((t) => t.id === task.id)
       expect(after?.status).toBe('in_review')
-    }, 120_000)
+
+      // A review that fails (the reviewer's model refuses) leaves the work and its PR in review.
+      const touched = await createTask(server, squad.id, {
+        title: 'Touch the README',
+        repository_id: repo.id,
+        assignee_id: backend.id,
+      })
+      await startTask(server, touched.id)
+      await settle(server, squad.id, async () => (await executionsOf(server, touched.id)).length === 2)
+      const touchedRuns = await executionsOf(server, touched.id)
+      expect(touchedRuns.map((e) => `${e.run_reason}:${e.status}`)).toEqual([
+        'start:succeeded',
+        'review:failed',
+      ])
+      expect(touchedRuns[1]?.error).toContain('401')
+      expect((await tasksOf(server, squad.id)).find((t) => t.id === touched.id)?.status).toBe('in_review')
+      expect(await reviewsOf(server, touched.id)).toEqual([])
+    }, 150_000)
   },
 )

@@ -3,6 +3,7 @@ import { advanceWorkflow } from '../../workflow/advance-workflow.ts'
 import { detectOverlap } from '../../workflow/detect-overlap.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
 import type { RunExecution } from '../queue/worker.ts'
+import { modeOf } from './assignment.ts'
 import type { ExecutionContext, Step } from './execution-context.ts'
 import { loadContext } from './load-context.ts'
 import type { PipelineDeps } from './pipeline-deps.ts'
@@ -28,6 +29,7 @@ const mainSteps: [StepName, Step][] = [
 /** Steps whose work lives in the sandbox: if the sandbox is lost they must run again. */
 const builtInSandbox: StepName[] = ['provision', 'clone', 'branch', 'agent', 'commit']
 const finished = new Set(['succeeded', 'skipped'])
+const afterAgent: StepName[] = ['commit', 'push', 'pull_request']
 
 class Interrupted extends Error {}
 
@@ -90,6 +92,7 @@ export function createExecutionRunner(deps: PipelineDeps): RunExecution {
   return async (row: ExecutionRow, signal: AbortSignal) => {
     const { context: ctx, steps } = await loadContext(deps, row, signal)
     const status = new Map(steps.map((s) => [s.name as StepName, s.status]))
+    const commitsWork = modeOf(row.runReason) === 'implement'
     let outcome: Outcome = 'succeeded'
     let error: string | null = null
     try {
@@ -97,6 +100,12 @@ export function createExecutionRunner(deps: PipelineDeps): RunExecution {
       await reattach(ctx, status)
       for (const [name, run] of mainSteps) {
         if (finished.has(status.get(name) ?? '')) continue
+        // A plan or a review never commits, even when resumed after a crash between its agent
+        // step and the skips that step's stop wrote (its commands may have touched files).
+        if (!commitsWork && afterAgent.includes(name)) {
+          await ctx.store.updateStep(name, { status: 'skipped' })
+          continue
+        }
         if (signal.aborted) throw new Interrupted(String(signal.reason))
         ctx.log.setStep(name)
         await ctx.store.updateStep(name, { status: 'running' })
