@@ -48,6 +48,11 @@ export const Task = z.object({
   repository_id: Id.nullable(),
   assignee_id: Id.nullable(),
   parent_task_id: Id.nullable(),
+  /**
+   * Tasks that must be done (merged) before this one starts: a lead's plan orders subtasks this
+   * way, and the workflow starts this one when the last of them is merged.
+   */
+  blocked_by: z.array(Id),
   script: z.string().nullable(),
   created_at: Timestamp,
   updated_at: Timestamp,

@@ -55,6 +55,23 @@ describe('subtasks on the board', () => {
     expect(family.subtasksOf.has(sub(13, 'todo', 0).id)).toBe(false)
   })
 
+  it('says which tasks a card still waits for: those of its blockers not yet done', () => {
+    const first = task(30, 'in_review', 0)
+    const merged = task(31, 'done', 0)
+    const waiting = task(32, 'todo', 0, { blocked_by: [first.id, merged.id] })
+    const free = task(33, 'todo', 1, { blocked_by: [merged.id] })
+    const family = familyOf({
+      columns: [
+        { status: 'todo', tasks: [waiting, free] },
+        { status: 'in_review', tasks: [first] },
+        { status: 'done', tasks: [merged] },
+      ],
+    })
+    expect(family.waitsFor.get(waiting.id)).toBe('#30')
+    expect(family.waitsFor.has(free.id)).toBe(false)
+    expect(family.waitsFor.has(first.id)).toBe(false)
+  })
+
   describe('cards', () => {
     let restoreLayout: () => void
     beforeEach(() => {

@@ -128,6 +128,8 @@ export const tasks = pgTable(
     repositoryId: uuid('repository_id').references(() => repositories.id, { onDelete: 'set null' }),
     assigneeId: uuid('assignee_id').references(() => squadMembers.id, { onDelete: 'set null' }),
     parentTaskId: uuid('parent_task_id'),
+    /** Tasks that must be done first (a plan's order); the workflow starts this one after them. */
+    blockedBy: jsonb('blocked_by').$type<string[]>().notNull().default([]),
     script: text('script'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -12,6 +12,7 @@ import { runGit } from '../git/run-git.ts'
 import { findOwnedSquad } from '../squads/find-owned-squad.ts'
 import { moveTaskToColumn } from '../tasks/move-task-to-column.ts'
 import { rollUpParent } from '../workflow/roll-up-parent.ts'
+import { startUnblocked } from '../workflow/start-unblocked.ts'
 import { findOwnedPullRequest } from './find-owned-pull-request.ts'
 import { pullRequestEvent, toPullRequestDto } from './pull-request-dto.ts'
 
@@ -86,7 +87,12 @@ export async function mergePullRequest(options: {
     const pullRequest = toPullRequestDto(row, baseUrl)
     // The task is done, and a split task's card follows its subtasks.
     const moved = pr.taskId
-      ? [...(await moveTaskToColumn(tx, pr.taskId, 'done')), ...(await rollUpParent(tx, pr.taskId))]
+      ? [
+          ...(await moveTaskToColumn(tx, pr.taskId, 'done')),
+          // Tasks that waited for this merge start now, from a default branch that holds it.
+          ...(await startUnblocked(tx, pr.taskId)),
+          ...(await rollUpParent(tx, pr.taskId)),
+        ]
       : []
     await appendEvents(tx, [pullRequestEvent('pull_request.merged', pullRequest), ...moved])
     return { pull_request: pullRequest, method: outcome.kind, merge_commit: outcome.commit }

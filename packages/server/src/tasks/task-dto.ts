@@ -14,6 +14,7 @@ export const toTaskDto = (row: TaskRow): Task => ({
   repository_id: row.repositoryId,
   assignee_id: row.assigneeId,
   parent_task_id: row.parentTaskId,
+  blocked_by: row.blockedBy,
   script: row.script,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),

@@ -11,6 +11,7 @@ import { createSubtasks } from './create-subtasks.ts'
 import { recordReview } from './record-review.ts'
 import { rollUpParent } from './roll-up-parent.ts'
 import { findReviewer, teamWorkflowOf } from './squad-workflow.ts'
+import { startUnblocked } from './start-unblocked.ts'
 
 export type RunOutcome = 'succeeded' | 'no_changes' | 'failed' | 'cancelled'
 
@@ -91,6 +92,8 @@ export async function advanceWorkflow(
   // A follow-up queued above already moved the task; otherwise it goes where this run left it.
   const queuedFollowUp = events.some((e) => e.type === 'execution.created')
   if (!queuedFollowUp || reason === 'plan') events.push(...(await moveTaskToColumn(tx, task.id, column)))
+  // Nothing to merge (no changes) counts as done: tasks that waited for this one may start.
+  if (column === 'done' && !queuedFollowUp) events.push(...(await startUnblocked(tx, task.id)))
   events.push(...(await rollUpParent(tx, task.id)))
   return events
 }

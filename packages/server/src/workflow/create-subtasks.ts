@@ -27,7 +27,8 @@ function assigner(members: AgentRow[], busy: Map<string, number>) {
 /**
  * Puts the lead's plan on the board: one subtask per item (parent set, same repository, labels and
  * priority), assigned to a member of the named role, and queued at once, so specialists work in
- * parallel, each on its own branch. The caller holds the squad's row lock.
+ * parallel, each on its own branch; a subtask the plan put after others waits until they are
+ * merged. The caller holds the squad's row lock.
  */
 export async function createSubtasks(
   tx: Executor,
@@ -43,7 +44,7 @@ export async function createSubtasks(
     .groupBy(tasks.assigneeId)
   const pick = assigner(members, new Map(open.map((o) => [o.assigneeId ?? '', o.n])))
   const events: NewEvent[] = []
-  let created = 0
+  const ids: string[] = []
   for (const item of plan.subtasks) {
     const assignee = pick(item.role)
     const [counter] = await tx
@@ -67,13 +68,17 @@ export async function createSubtasks(
         repositoryId: parent.repositoryId,
         assigneeId: assignee?.id ?? null,
         parentTaskId: parent.id,
+        // The plan's order: `after` names earlier subtasks, whose ids are already known.
+        blockedBy: item.after.flatMap((n) => (ids[n - 1] ? [ids[n - 1] as string] : [])),
       })
       .returning()
     if (!row) throw new Error('insert returned no row')
-    created++
+    ids.push(row.id)
     events.push({ type: 'task.created', squadId: row.squadId, taskId: row.id, payload: toTaskDto(row) })
-    // A role nobody holds (the squad changed since planning): the subtask waits on the board.
-    if (assignee) events.push(...(await queueExecution(tx, { task: row, agentId: assignee.id })).events)
+    // A role nobody holds (the squad changed since planning) leaves the subtask waiting on the
+    // board; one that waits for others starts when they are merged (see start-unblocked.ts).
+    if (assignee && !row.blockedBy.length)
+      events.push(...(await queueExecution(tx, { task: row, agentId: assignee.id })).events)
   }
-  return { events, created }
+  return { events, created: ids.length }
 }

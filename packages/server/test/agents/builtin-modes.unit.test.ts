@@ -43,7 +43,7 @@ describe.skipIf(!hasBwrap)('built-in agent: planning and reviewing runs (real sa
       expect(run.error).toBeNull()
       expect(run.result?.plan).toEqual({
         summary: 'One backend task.',
-        subtasks: [{ title: 'Do the API', description: 'api.txt to v2', role: 'backend' }],
+        subtasks: [{ title: 'Do the API', description: 'api.txt to v2', role: 'backend', after: [] }],
       })
       const first = openai.requests[0]?.body as Record<string, unknown>
       expect(toolNames(first)).toEqual(
@@ -56,6 +56,49 @@ describe.skipIf(!hasBwrap)('built-in agent: planning and reviewing runs (real sa
       expect(results.get('p1')).toContain('the squad has no "designer" role')
       expect(results.get('p2')).toContain('no tool named "write"')
       expect(await ws.sandbox.files.read('x.txt').catch(() => null)).toBeNull()
+    } finally {
+      await ws.close()
+    }
+  })
+
+  it('a plan orders subtasks only after earlier ones, and keeps that order', async () => {
+    const ws = await createWorkspace({ 'api.txt': 'v1\n' })
+    try {
+      const api = { title: 'Do the API', description: 'api', role: 'backend' }
+      const ui = { title: 'Do the UI', description: 'ui', role: 'frontend' }
+      openai.setScript([
+        {
+          toolCalls: [
+            { id: 'o1', name: 'split_task', args: { summary: 'S', subtasks: [{ ...api, after: [2] }, ui] } },
+          ],
+        },
+        {
+          toolCalls: [
+            {
+              id: 'o2',
+              name: 'split_task',
+              args: { summary: 'S', subtasks: [api, { ...ui, after: [1, 1] }] },
+            },
+          ],
+        },
+      ])
+      const run = await runBuiltinAgent({
+        sandbox: ws.sandbox,
+        agent: agent(openai.url),
+        assignment: {
+          mode: 'plan',
+          roles: [
+            { role: 'backend', agents: ['Bo'] },
+            { role: 'frontend', agents: ['Fay'] },
+          ],
+          maxSubtasks: 5,
+        },
+      })
+      expect(run.error).toBeNull()
+      expect(chatToolResults(openai.requests[1]?.body as Record<string, unknown>).get('o1')).toContain(
+        'a subtask can only wait for earlier ones (1 after 2)',
+      )
+      expect(run.result?.plan?.subtasks.map((s) => s.after)).toEqual([[], [1]])
     } finally {
       await ws.close()
     }

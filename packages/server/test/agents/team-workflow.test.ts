@@ -47,6 +47,19 @@ const finish = (summary: string): FakeTurn =>
  */
 function squadScript(request: RecordedRequest): FakeTurn {
   const { mode, task, turn } = conversationOf(request)
+  if (mode === 'plan' && task.includes('Ship in order'))
+    return call('split_task', {
+      summary: 'The API first, then the UI that calls it.',
+      subtasks: [
+        { title: 'Build the API first', description: 'api.txt to v3.', role: 'backend' },
+        {
+          title: 'Then the UI',
+          description: 'ui.txt to v3, calling the new API.',
+          role: 'frontend',
+          after: [1],
+        },
+      ],
+    })
   if (mode === 'plan') {
     if (turn === 0) return call('list', { path: '.' })
     return call('split_task', {
@@ -91,6 +104,10 @@ function squadScript(request: RecordedRequest): FakeTurn {
       finish('The API is v2.'),
     ][turn] as FakeTurn
   }
+  if (task.includes('Build the API first'))
+    return [call('write', { path: 'api.txt', content: 'api v3\n' }), finish('API v3.')][turn] as FakeTurn
+  if (task.includes('Then the UI'))
+    return [call('write', { path: 'ui.txt', content: 'ui v3\n' }), finish('UI v3.')][turn] as FakeTurn
   if (task.includes('Touch the README'))
     return [call('write', { path: 'README.md', content: '# Shop\n\nTouched.\n' }), finish('Touched.')][
       turn
@@ -398,6 +415,65 @@ describe.skipIf(skip)(
       expect(touchedRuns[1]?.error).toContain('401')
       expect((await tasksOf(server, squad.id)).find((t) => t.id === touched.id)?.status).toBe('in_review')
       expect(await reviewsOf(server, touched.id)).toEqual([])
+    }, 150_000)
+
+    it('a plan can order subtasks: the one that builds on another starts when that one is merged', async () => {
+      const { squad, agent: scriptBot, repo } = await setupSquad(server, files)
+      await json(server, 'PATCH', `/api/v1/squads/${squad.id}`, (v) => v, {
+        config: { max_concurrency: 4, workflow: { mode: 'team' } },
+      })
+      await json(server, 'PATCH', `/api/v1/agents/${scriptBot.id}`, (v) => v, { is_active: false })
+      const lead = await createAgent(server, squad.id, model, 'Lena', 'lead')
+      await createAgent(server, squad.id, model, 'Bo', 'backend')
+      await createAgent(server, squad.id, model, 'Fay', 'frontend')
+      await createAgent(server, squad.id, model, 'Rex', 'reviewer')
+      const parent = await createTask(server, squad.id, {
+        title: 'Ship in order',
+        repository_id: repo.id,
+        assignee_id: lead.id,
+      })
+      await startTask(server, parent.id)
+      const subtasks = async () =>
+        (await tasksOf(server, squad.id))
+          .filter((t) => t.parent_task_id === parent.id)
+          .sort((a, b) => a.number - b.number)
+      await settle(server, squad.id, async () => {
+        const [first] = await subtasks()
+        return first !== undefined && (await reviewsOf(server, first.id)).at(-1)?.verdict === 'approved'
+      })
+      const [api, ui] = await subtasks()
+      if (!api || !ui) throw new Error('no subtasks')
+      // The UI waits: blocked by the API subtask, never started while its pull request is open.
+      expect(ui).toMatchObject({ status: 'todo', blocked_by: [api.id] })
+      expect(api.blocked_by).toEqual([])
+      expect(await executionsOf(server, ui.id)).toEqual([])
+
+      const [apiRun] = await executionsOf(server, api.id)
+      const number = Number(apiRun?.pull_request_url?.split('/').at(-1))
+      const merged = await server.request('POST', `/api/v1/repositories/${repo.id}/pulls/${number}/merge`, {
+        body: {},
+      })
+      expect(merged.status, JSON.stringify(merged.json)).toBe(200)
+      // The merge starts it, on a branch from the default branch that now holds the API change.
+      await settle(
+        server,
+        squad.id,
+        async () => (await reviewsOf(server, ui.id)).at(-1)?.verdict === 'approved',
+      )
+      const uiRuns = await executionsOf(server, ui.id)
+      expect(uiRuns.map((e) => `${e.run_reason}:${e.status}`)).toEqual([
+        'start:succeeded',
+        'review:succeeded',
+      ])
+      const uiPull = Number(uiRuns[0]?.pull_request_url?.split('/').at(-1))
+      const diff = await json(server, 'GET', `/api/v1/repositories/${repo.id}/pulls/${uiPull}/diff`, (v) =>
+        (v as { files: { path: string }[] }).files.map((f) => f.path),
+      )
+      expect(diff).toEqual(['ui.txt'])
+      expect(uiRuns[0]?.base_commit).toBe((merged.json as { merge_commit: string }).merge_commit)
+      const board = await tasksOf(server, squad.id)
+      expect(board.find((t) => t.id === api.id)?.status).toBe('done')
+      expect(board.find((t) => t.id === parent.id)?.status).toBe('in_review')
     }, 150_000)
   },
 )

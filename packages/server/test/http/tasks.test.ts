@@ -38,6 +38,7 @@ describe.skipIf(skipReason)('tasks API', () => {
         repository_id: null,
         assignee_id: null,
         parent_task_id: null,
+        blocked_by: [],
         script: null,
       })
       const b = await create({ status: 'todo', labels: ['x', 'x', 'y'], priority: 'urgent' }, squad)

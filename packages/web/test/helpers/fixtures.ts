@@ -17,6 +17,7 @@ export const task = (n: number, status: TaskStatus, position: number, over: Part
   repository_id: null,
   assignee_id: null,
   parent_task_id: null,
+  blocked_by: [],
   script: null,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',

@@ -22,7 +22,13 @@ export type AgentEvent = { [T in AgentEventType]: { type: T; payload: EventPaylo
 export type AgentMode = 'implement' | 'plan' | 'review'
 
 /** A subtask the lead proposes: the role names which kind of squad member takes it. */
-export type PlannedSubtask = { title: string; description: string; role: string }
+export type PlannedSubtask = {
+  title: string
+  description: string
+  role: string
+  /** 1-based numbers of earlier subtasks of the plan that must be merged before this one starts. */
+  after: number[]
+}
 
 export type AgentPlan = { summary: string; subtasks: PlannedSubtask[] }
 

@@ -69,6 +69,7 @@ export function BoardPage() {
       runId: runs.data?.[task.id]?.id,
       runStatus: runs.data?.[task.id]?.status,
       parent: family.parentOf.get(task.id),
+      waitsFor: family.waitsFor.get(task.id),
       subtasks: family.subtasksOf.get(task.id),
     }),
     [agentNames, repoNames, runs.data, family],

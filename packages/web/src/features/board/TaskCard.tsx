@@ -14,6 +14,8 @@ export type CardContext = {
   parent?: string | undefined
   /** A parent's subtasks and their progress ("2 subtasks · 1 in review"). */
   subtasks?: string | undefined
+  /** Tasks this one waits for ("#2, #3"): it starts when they are merged. */
+  waitsFor?: string | undefined
 }
 
 type CardProps = CardContext & { task: Task; onOpen: (task: Task) => void }
@@ -29,6 +31,7 @@ function CardBody({
   runStatus,
   parent,
   subtasks,
+  waitsFor,
   onOpen,
   handle,
   preview,
@@ -73,6 +76,15 @@ function CardBody({
       {subtasks ? (
         <span className="task-subtasks small" data-testid="subtasks">
           {subtasks}
+        </span>
+      ) : null}
+      {waitsFor ? (
+        <span
+          className="task-subtasks small"
+          data-testid="waits-for"
+          title="Starts by itself when these are merged"
+        >
+          waits for {waitsFor}
         </span>
       ) : null}
       {task.labels.length ? (

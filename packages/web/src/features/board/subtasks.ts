@@ -6,6 +6,8 @@ export type TaskFamily = {
   parentOf: Map<string, string>
   /** Parent id → "3 subtasks · 1 in review · 1 done". */
   subtasksOf: Map<string, string>
+  /** Task id → "#2, #3": what it waits for (blocked_by not yet done); it starts when they merge. */
+  waitsFor: Map<string, string>
 }
 
 // Backlog and to-do are the starting point, so they are counted but not named.
@@ -40,5 +42,12 @@ export function familyOf(board: Board): TaskFamily {
     children.set(task.parent_task_id, [...(children.get(task.parent_task_id) ?? []), task])
   }
   const subtasksOf = new Map([...children].map(([id, list]) => [id, summarizeSubtasks(list)]))
-  return { parentOf, subtasksOf }
+  const waitsFor = new Map<string, string>()
+  for (const task of tasks) {
+    const open = task.blocked_by
+      .map((id) => byId.get(id))
+      .filter((t): t is Task => t !== undefined && t.status !== 'done')
+    if (open.length) waitsFor.set(task.id, open.map((t) => `#${t.number}`).join(', '))
+  }
+  return { parentOf, subtasksOf, waitsFor }
 }

@@ -15,6 +15,13 @@ const Subtask = z.object({
     .min(1)
     .max(50)
     .describe('Which kind of squad member takes it: one of the roles listed in the task message'),
+  after: z
+    .array(z.number().int().min(1).max(10))
+    .max(9)
+    .default([])
+    .describe(
+      'Numbers (1-based) of EARLIER subtasks in this list that must be merged before this one starts, when it builds on their changes; empty to start at once',
+    ),
 })
 
 export const splitTaskTool = Tool.define('split_task', {
@@ -39,11 +46,23 @@ export const splitTaskTool = Tool.define('split_task', {
         output: `Error: the squad has no ${[...new Set(unknown.map((s) => JSON.stringify(s.role)))].join(', ')} role. Use one of: ${[...roles.values()].join(', ')}. Call split_task again.`,
         failed: true,
       }
+    const backwards = args.subtasks.flatMap((s, i) =>
+      s.after.filter((n) => n > i).map((n) => `${i + 1} after ${n}`),
+    )
+    if (backwards.length)
+      return {
+        output: `Error: a subtask can only wait for earlier ones (${backwards.join(', ')}): reorder the list and call split_task again.`,
+        failed: true,
+      }
     ctx.finish({
       summary: args.summary,
       plan: {
         summary: args.summary,
-        subtasks: args.subtasks.map((s) => ({ ...s, role: roles.get(s.role.toLowerCase()) ?? s.role })),
+        subtasks: args.subtasks.map((s) => ({
+          ...s,
+          role: roles.get(s.role.toLowerCase()) ?? s.role,
+          after: [...new Set(s.after)].sort((a, b) => a - b),
+        })),
       },
     })
     return `Planned ${args.subtasks.length} subtask${args.subtasks.length === 1 ? '' : 's'}: they go on the board and start now.`
