@@ -1,6 +1,5 @@
 import type { SquadConfig } from '@agent-squad/contract'
 import { and, asc, eq } from 'drizzle-orm'
-import { isBuiltinProvider } from '../agents/runtime/builtin/provider.ts'
 import type { Executor } from '../db/database.ts'
 import { squadMembers } from '../db/schema.ts'
 
@@ -25,10 +24,10 @@ export const teamWorkflowOf = (config: SquadConfig | Record<string, unknown>): T
 }
 
 /**
- * Planning and reviewing end with a tool call (split_task, submit_review), which only the built-in
- * agent has; agent CLIs and scripts implement.
+ * Planning and reviewing need a model: the built-in agent (it ends with split_task or submit_review)
+ * or an agent CLI (it ends with a JSON block); the script runner only implements.
  */
-export const canPlanAndReview = (agent: Pick<AgentRow, 'llmProvider'>) => isBuiltinProvider(agent.llmProvider)
+export const canPlanAndReview = (agent: Pick<AgentRow, 'llmProvider'>) => agent.llmProvider !== 'script'
 
 /** The squad's active members, oldest first (a stable order for picking who takes what). */
 export const activeMembers = (tx: Executor, squadId: string) =>

@@ -2,6 +2,7 @@ import { AppError } from '../../../domain/errors.ts'
 import { shellQuote } from '../../../git/shell-quote.ts'
 import { CommandExitError, type CommandResult } from '../../../sandbox/sandbox-provider.ts'
 import type { AgentRunInput, AgentRunResult, AgentRuntime } from '../agent-runtime.ts'
+import { readConclusion } from '../conclusion.ts'
 import { type CliAdapter, type CliArg, type CliOutcome, PROMPT } from './cli-adapter.ts'
 import { findModelKey, readCliConfig } from './cli-config.ts'
 import { createLineSplitter } from './line-splitter.ts'
@@ -168,13 +169,25 @@ export async function runCliAgent(
     )
   input.log.system(`${name} finished in ${(result.durationMs / 1000).toFixed(1)} s\n`)
   const summary = outcome.result.trim() || `${name} finished without a summary.`
-  return {
-    summary: summary.length > MAX_SUMMARY_CHARS ? `${summary.slice(0, MAX_SUMMARY_CHARS)} …` : summary,
-  }
+  const short = summary.length > MAX_SUMMARY_CHARS ? `${summary.slice(0, MAX_SUMMARY_CHARS)} …` : summary
+  const { assignment } = input
+  if (assignment.mode === 'implement') return { summary: short }
+  // A plan or a review: the JSON block its final message ends with (see conclusion.ts).
+  const conclusion = readConclusion(outcome.result, assignment)
+  if ('error' in conclusion)
+    throw new AppError(
+      'bad_request',
+      `${name} ended without a usable ${assignment.mode === 'plan' ? 'plan' : 'review'}: ${conclusion.error}`,
+    )
+  return { summary: short, ...conclusion }
 }
 
 /** An agent runtime that runs `adapter`'s CLI. */
 export function createCliAgent(adapter: CliAdapter, deps: CliAgentDeps): AgentRuntime {
-  // A CLI ends with free text, not a tool call: it implements; plans and reviews need the built-in agent.
-  return { kind: adapter.provider, modes: ['implement'], run: (input) => runCliAgent(adapter, deps, input) }
+  // A CLI ends with free text: a plan or a review comes as a JSON block at its end (conclusion.ts).
+  return {
+    kind: adapter.provider,
+    modes: ['implement', 'plan', 'review'],
+    run: (input) => runCliAgent(adapter, deps, input),
+  }
 }

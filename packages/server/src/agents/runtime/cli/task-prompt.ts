@@ -1,5 +1,6 @@
 import type { AgentRunInput } from '../agent-runtime.ts'
 import { assignmentText } from '../assignment-text.ts'
+import { conclusionInstructions } from '../conclusion.ts'
 
 /** Largest prompt handed to a CLI, in bytes: one argument on Linux holds at most 128 KiB. */
 export const MAX_PROMPT_BYTES = 120_000
@@ -27,16 +28,22 @@ export function taskPrompt(
     `# Task #${task.number}: ${task.title}`,
     task.labels.length ? `Labels: ${task.labels.join(', ')}` : '',
   ]
-  const rules = [
+  const mode = input.assignment?.mode ?? 'implement'
+  const implementRules = [
     '# How to work',
     `You are in a git checkout of the repository at ${input.workdir}, on the branch task-${task.number}. ` +
       'Make the change the task asks for by editing files in this workspace, and run what you need to check it.',
     'Do not commit, push, switch branches or open a pull request: all of that happens automatically when you finish.',
     'End with a short summary of what you changed and why: it becomes the commit message body and the pull request description.',
   ]
-  // Review feedback for a revision run: after the task, before the rules.
+  // A plan or a review changes nothing and ends with a JSON block the runner reads (conclusion.ts).
+  const rules = mode === 'implement' ? implementRules : [conclusionInstructions(mode)]
+  // What the mode adds after the task (review feedback, the squad's roles, the diff under review).
   const feedback = input.assignment
-    ? fitBytes(assignmentText(input.assignment, `task-${task.number}`), MAX_PROMPT_BYTES / 4)
+    ? fitBytes(
+        assignmentText(input.assignment, `task-${task.number}`),
+        mode === 'review' ? MAX_PROMPT_BYTES / 2 : MAX_PROMPT_BYTES / 4,
+      )
     : ''
   const join = (description: string) =>
     [...head, description, feedback, ...rules].filter(Boolean).join('\n\n')

@@ -21,7 +21,7 @@ export const agent: Step = async (ctx) => {
   if (!runtime.modes.includes(assignment.mode))
     throw new AppError(
       'validation_failed',
-      `${ctx.agent?.name ?? 'The script runner'} (${runtime.kind}) cannot ${assignment.mode}: planning and reviewing need an agent on the built-in runtime (openai, anthropic or openai-compatible)`,
+      `${ctx.agent?.name ?? 'The script runner'} (${runtime.kind}) cannot ${assignment.mode}: planning and reviewing need a model agent (the built-in agent or an agent CLI), not the script runner`,
     )
   const started = performance.now()
   // The agent's conversation; what is still waiting when the agent throws is written by the sink's timer.
