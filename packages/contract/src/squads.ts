@@ -14,10 +14,15 @@ export type WorkflowMode = z.infer<typeof WorkflowMode>
  * implement them in parallel, each on its own branch; the reviewer reads every pull request and
  * approves it or requests changes, which go back to the implementer on the same branch and PR, at
  * most `max_review_rounds` times (then a human decides).
+ *
+ * `subtasks`: `parallel` (default) runs them at once, each on its own branch with its own pull
+ * request; `chain` runs them one after another on the parent's branch, handing the work on, and
+ * ends in one pull request for the task, reviewed as a whole.
  */
 export const SquadWorkflow = z.strictObject({
   mode: WorkflowMode,
   max_review_rounds: z.number().int().min(0).max(5).optional(),
+  subtasks: z.enum(['parallel', 'chain']).optional(),
 })
 export type SquadWorkflow = z.infer<typeof SquadWorkflow>
 

@@ -55,6 +55,20 @@ describe('squad settings: the workflow', () => {
     })
   })
 
+  it('chains the subtasks into one pull request when asked', async () => {
+    const calls = renderForm()
+    fireEvent.change(screen.getByLabelText('Workflow'), { target: { value: 'team' } })
+    const subtasks = screen.getByLabelText('Subtasks') as HTMLSelectElement
+    expect(subtasks.value).toBe('parallel')
+    fireEvent.change(subtasks, { target: { value: 'chain' } })
+    expect(screen.getByText(/one pull request for the task, reviewed as a whole/)).toBeTruthy()
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }))
+    await waitFor(() => expect(calls.some((c) => c.method === 'PATCH')).toBe(true))
+    expect(calls.find((c) => c.method === 'PATCH')?.body).toMatchObject({
+      config: { workflow: { mode: 'team', subtasks: 'chain' } },
+    })
+  })
+
   it('refuses more review rounds than the server allows, next to the field', () => {
     const calls = renderForm()
     fireEvent.change(screen.getByLabelText('Workflow'), { target: { value: 'team' } })

@@ -9,6 +9,7 @@ import type { NewEvent } from '../events/append-event.ts'
 import { taskBranchName } from '../git/branch-name.ts'
 import type { TaskRow } from '../tasks/find-owned-task.ts'
 import { moveTaskToColumn } from '../tasks/move-task-to-column.ts'
+import { branchTaskOf } from '../workflow/branch-task.ts'
 import { toExecutionDto } from './execution-dto.ts'
 import { notifyWorkers } from './queue/jobs-channel.ts'
 import { queuePosition } from './queue-position.ts'
@@ -59,7 +60,8 @@ export async function queueExecution(
       // start, so a start that waited for the lock could line up ahead of one that committed (and
       // may already run) before it, and a waiting execution's queue position could go up.
       queuedAt: sql`clock_timestamp()`,
-      gitBranch: taskBranchName(task.number),
+      // A chained subtask works on its parent's branch (see workflow/branch-task.ts).
+      gitBranch: taskBranchName((await branchTaskOf(tx, task)).number),
       runReason: options.runReason ?? (previous ? 'retry' : 'start'),
       options: options.network ? { network: options.network } : {},
     })

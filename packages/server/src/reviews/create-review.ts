@@ -1,13 +1,13 @@
 import type { CreateReviewBody, CreateReviewResult } from '@agent-squad/contract'
-import { and, eq, isNotNull } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import type { AuthUser } from '../auth/auth-user.ts'
 import type { Db } from '../db/database.ts'
-import { reviews, taskExecutions } from '../db/schema.ts'
+import { reviews } from '../db/schema.ts'
 import { AppError } from '../domain/errors.ts'
 import { appendEvents } from '../events/append-event.ts'
 import { findOwnedSquad } from '../squads/find-owned-squad.ts'
 import { findOwnedTask } from '../tasks/find-owned-task.ts'
-import { recordReview } from '../workflow/record-review.ts'
+import { pullRequestUrlOf, recordReview } from '../workflow/record-review.ts'
 import { toReviewDto } from './review-dto.ts'
 
 /**
@@ -27,12 +27,7 @@ export async function createReview(options: {
     if (input.verdict !== 'approved' && !input.body && !input.comments.length)
       throw new AppError('validation_failed', 'body: say what should change (or add comments)')
     await findOwnedSquad(tx, user, task.squadId, { lock: true })
-    const [opened] = await tx
-      .select({ id: taskExecutions.id })
-      .from(taskExecutions)
-      .where(and(eq(taskExecutions.taskId, task.id), isNotNull(taskExecutions.pullRequestUrl)))
-      .limit(1)
-    if (!opened)
+    if (!(await pullRequestUrlOf(tx, task.id)))
       throw new AppError(
         'conflict',
         `Task #${task.number} has no pull request to review yet: start it and wait for its pull request`,

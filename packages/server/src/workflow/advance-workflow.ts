@@ -47,7 +47,9 @@ export async function advanceWorkflow(
   if (outcome === 'succeeded' && reason === 'plan') {
     const plan = options.agentResult?.plan as AgentPlan | undefined
     if (plan?.subtasks.length)
-      events.push(...(await createSubtasks(tx, task, plan, execution.agentId)).events)
+      events.push(
+        ...(await createSubtasks(tx, task, plan, execution.agentId, { chain: workflow.chain })).events,
+      )
     column = 'in_progress'
   } else if (outcome === 'succeeded' && reason === 'review') {
     const review = options.agentResult?.review as AgentReview | undefined
@@ -68,6 +70,13 @@ export async function advanceWorkflow(
       events.push(...recorded.events)
       if (recorded.followUpExecutionId) column = 'in_progress'
     }
+  } else if (workflow.chain && task.parentTaskId && (outcome === 'succeeded' || outcome === 'no_changes')) {
+    // A link of a chain: its work is on the parent's branch, so it is done, and hands on.
+    column = 'done'
+    events.push(...(await moveTaskToColumn(tx, task.id, column)))
+    events.push(...(await handOn(tx, task, execution.agentId, workflow.maxReviewRounds)))
+    events.push(...(await rollUpParent(tx, task.id)))
+    return events
   } else if (outcome === 'succeeded' && workflow.team) {
     // Implemented and in a pull request: the squad's reviewer reads it before a human does.
     const reviewer = await findReviewer(tx, task.squadId, execution.agentId)
@@ -96,6 +105,37 @@ export async function advanceWorkflow(
   if (column === 'done' && !queuedFollowUp) events.push(...(await startUnblocked(tx, task.id)))
   events.push(...(await rollUpParent(tx, task.id)))
   return events
+}
+
+/**
+ * After a link of a chain: the next subtask starts on the same branch; after the last, the
+ * squad's reviewer reads the parent's pull request, the whole chain's work in one diff.
+ */
+async function handOn(
+  tx: Executor,
+  link: typeof tasks.$inferSelect,
+  implementerId: string | null,
+  maxReviewRounds: number,
+): Promise<NewEvent[]> {
+  const next = await startUnblocked(tx, link.id)
+  if (next.length || !link.parentTaskId) return next
+  const siblings = await tx
+    .select({ status: tasks.status })
+    .from(tasks)
+    .where(eq(tasks.parentTaskId, link.parentTaskId))
+  if (siblings.some((s) => s.status !== 'done')) return []
+  const [parent] = await tx.select().from(tasks).where(eq(tasks.id, link.parentTaskId))
+  if (!parent) return []
+  const reviewer = await findReviewer(tx, parent.squadId, implementerId)
+  if (!reviewer || (await countRuns(tx, parent.id, 'review')) > maxReviewRounds)
+    return moveTaskToColumn(tx, parent.id, 'in_review')
+  const queued = await queueExecution(tx, {
+    task: parent,
+    agentId: reviewer.id,
+    runReason: 'review',
+    column: 'in_review',
+  })
+  return queued.events
 }
 
 async function countRuns(tx: Executor, taskId: string, reason: string): Promise<number> {

@@ -28,13 +28,15 @@ function assigner(members: AgentRow[], busy: Map<string, number>) {
  * Puts the lead's plan on the board: one subtask per item (parent set, same repository, labels and
  * priority), assigned to a member of the named role, and queued at once, so specialists work in
  * parallel, each on its own branch; a subtask the plan put after others waits until they are
- * merged. The caller holds the squad's row lock.
+ * merged. In a chain, each waits for the one before it and all work on the parent's branch. The
+ * caller holds the squad's row lock.
  */
 export async function createSubtasks(
   tx: Executor,
   parent: TaskRow,
   plan: AgentPlan,
   plannerId: string | null,
+  options: { chain: boolean } = { chain: false },
 ): Promise<{ events: NewEvent[]; created: number }> {
   const members = (await activeMembers(tx, parent.squadId)).filter((m) => m.id !== plannerId)
   const open = await tx
@@ -68,8 +70,11 @@ export async function createSubtasks(
         repositoryId: parent.repositoryId,
         assigneeId: assignee?.id ?? null,
         parentTaskId: parent.id,
-        // The plan's order: `after` names earlier subtasks, whose ids are already known.
-        blockedBy: item.after.flatMap((n) => (ids[n - 1] ? [ids[n - 1] as string] : [])),
+        // The plan's order: `after` names earlier subtasks, whose ids are already known. A chain
+        // hands the work on: each subtask waits for the one before it.
+        blockedBy: options.chain
+          ? ids.slice(-1)
+          : item.after.flatMap((n) => (ids[n - 1] ? [ids[n - 1] as string] : [])),
       })
       .returning()
     if (!row) throw new Error('insert returned no row')

@@ -1,7 +1,7 @@
 import type { ReviewComment, ReviewVerdict } from '@agent-squad/contract'
-import { and, count, desc, eq, inArray, isNotNull } from 'drizzle-orm'
+import { and, count, desc, eq, inArray, isNotNull, or } from 'drizzle-orm'
 import type { Executor } from '../db/database.ts'
-import { reviews, taskExecutions } from '../db/schema.ts'
+import { reviews, taskExecutions, tasks } from '../db/schema.ts'
 import { newId } from '../domain/ids.ts'
 import type { NewEvent } from '../events/append-event.ts'
 import { queueExecution } from '../executions/queue-execution.ts'
@@ -11,14 +11,18 @@ import type { TaskRow } from '../tasks/find-owned-task.ts'
 /** Runs that implement (they commit); reviews and plans do not. */
 export const implementingReasons = ['start', 'retry', 'revision'] as const
 
-/** The agent whose work is under review: the one that ran the task's latest implementing execution. */
+/**
+ * The agent whose work is under review: the one that ran the latest implementing execution of the
+ * task or, for a chain's parent (whose subtasks did the work on its branch), of its subtasks.
+ */
 export async function lastImplementer(tx: Executor, taskId: string): Promise<string | null> {
   const [row] = await tx
     .select({ agentId: taskExecutions.agentId })
     .from(taskExecutions)
+    .innerJoin(tasks, eq(tasks.id, taskExecutions.taskId))
     .where(
       and(
-        eq(taskExecutions.taskId, taskId),
+        or(eq(taskExecutions.taskId, taskId), eq(tasks.parentTaskId, taskId)),
         inArray(taskExecutions.runReason, [...implementingReasons]),
         isNotNull(taskExecutions.agentId),
       ),
@@ -28,12 +32,21 @@ export async function lastImplementer(tx: Executor, taskId: string): Promise<str
   return row?.agentId ?? null
 }
 
-/** The pull request of a task, as its latest run that opened or updated one recorded it. */
-async function pullRequestUrlOf(tx: Executor, taskId: string): Promise<string | null> {
+/**
+ * The pull request of a task, as its latest run that opened or updated one recorded it (for a
+ * chain's parent, the runs of its subtasks, which opened it on the parent's branch).
+ */
+export async function pullRequestUrlOf(tx: Executor, taskId: string): Promise<string | null> {
   const [row] = await tx
     .select({ url: taskExecutions.pullRequestUrl })
     .from(taskExecutions)
-    .where(and(eq(taskExecutions.taskId, taskId), isNotNull(taskExecutions.pullRequestUrl)))
+    .innerJoin(tasks, eq(tasks.id, taskExecutions.taskId))
+    .where(
+      and(
+        or(eq(taskExecutions.taskId, taskId), eq(tasks.parentTaskId, taskId)),
+        isNotNull(taskExecutions.pullRequestUrl),
+      ),
+    )
     .orderBy(desc(taskExecutions.queuedAt))
     .limit(1)
   return row?.url ?? null

@@ -13,13 +13,20 @@ export const MAX_SUBTASKS = 10
 /** Roles whose members review pull requests in a team workflow. */
 export const reviewerRoles: readonly string[] = ['reviewer', 'qa']
 
-export type TeamWorkflow = { team: boolean; maxReviewRounds: number }
+export type TeamWorkflow = {
+  team: boolean
+  maxReviewRounds: number
+  /** Subtasks run one after another on the parent's branch, ending in one pull request. */
+  chain: boolean
+}
 
 export const teamWorkflowOf = (config: SquadConfig | Record<string, unknown>): TeamWorkflow => {
   const workflow = (config as SquadConfig).workflow
+  const team = workflow?.mode === 'team'
   return {
-    team: workflow?.mode === 'team',
+    team,
     maxReviewRounds: workflow?.max_review_rounds ?? DEFAULT_MAX_REVIEW_ROUNDS,
+    chain: team && workflow?.subtasks === 'chain',
   }
 }
 

@@ -47,6 +47,14 @@ const finish = (summary: string): FakeTurn =>
  */
 function squadScript(request: RecordedRequest): FakeTurn {
   const { mode, task, turn } = conversationOf(request)
+  if (mode === 'plan' && task.includes('Hand it on'))
+    return call('split_task', {
+      summary: 'Handler, then the page that shows it.',
+      subtasks: [
+        { title: 'Write the handler', description: 'handler.txt', role: 'backend' },
+        { title: 'Wire the page', description: 'page.txt shows the handler', role: 'frontend' },
+      ],
+    })
   if (mode === 'plan' && task.includes('Ship in order'))
     return call('split_task', {
       summary: 'The API first, then the UI that calls it.',
@@ -71,6 +79,10 @@ function squadScript(request: RecordedRequest): FakeTurn {
     })
   }
   const revision = task.includes('# Review feedback to address')
+  if (mode === 'review' && task.includes('Hand it on'))
+    return task.includes('review round 1')
+      ? call('submit_review', { verdict: 'changes_requested', body: 'Add NOTES.md describing the flow.' })
+      : call('submit_review', { verdict: 'approved', body: 'The chain is complete.' })
   if (mode === 'review' && task.includes('Touch the README'))
     return {
       error: { status: 401, body: { error: { message: 'invalid api key', type: 'invalid_request_error' } } },
@@ -104,6 +116,17 @@ function squadScript(request: RecordedRequest): FakeTurn {
       finish('The API is v2.'),
     ][turn] as FakeTurn
   }
+  if (task.includes('Write the handler'))
+    return [call('write', { path: 'handler.txt', content: 'handler v1\n' }), finish('Handler.')][
+      turn
+    ] as FakeTurn
+  // The second link builds on the first: the handler is already in its workspace.
+  if (task.includes('Wire the page'))
+    return [call('run', { command: 'cat handler.txt > page.txt' }), finish('Page.')][turn] as FakeTurn
+  if (task.includes('Hand it on') && revision)
+    return [call('write', { path: 'NOTES.md', content: 'handler → page\n' }), finish('Notes.')][
+      turn
+    ] as FakeTurn
   if (task.includes('Build the API first'))
     return [call('write', { path: 'api.txt', content: 'api v3\n' }), finish('API v3.')][turn] as FakeTurn
   if (task.includes('Then the UI'))
@@ -473,6 +496,85 @@ describe.skipIf(skip)(
       expect(uiRuns[0]?.base_commit).toBe((merged.json as { merge_commit: string }).merge_commit)
       const board = await tasksOf(server, squad.id)
       expect(board.find((t) => t.id === api.id)?.status).toBe('done')
+      expect(board.find((t) => t.id === parent.id)?.status).toBe('in_review')
+    }, 150_000)
+
+    it('a chain hands the work on along the parent branch and ends in one pull request, reviewed as a whole', async () => {
+      const { squad, agent: scriptBot, repo } = await setupSquad(server, files)
+      await json(server, 'PATCH', `/api/v1/squads/${squad.id}`, (v) => v, {
+        config: { max_concurrency: 4, workflow: { mode: 'team', subtasks: 'chain' } },
+      })
+      await json(server, 'PATCH', `/api/v1/agents/${scriptBot.id}`, (v) => v, { is_active: false })
+      const lead = await createAgent(server, squad.id, model, 'Lena', 'lead')
+      await createAgent(server, squad.id, model, 'Bo', 'backend')
+      const frontend = await createAgent(server, squad.id, model, 'Fay', 'frontend')
+      const reviewer = await createAgent(server, squad.id, model, 'Rex', 'reviewer')
+      const parent = await createTask(server, squad.id, {
+        title: 'Hand it on',
+        repository_id: repo.id,
+        assignee_id: lead.id,
+      })
+      await startTask(server, parent.id)
+      await settle(
+        server,
+        squad.id,
+        async () => (await reviewsOf(server, parent.id)).at(-1)?.verdict === 'approved',
+      )
+
+      const subtasks = (await tasksOf(server, squad.id))
+        .filter((t) => t.parent_task_id === parent.id)
+        .sort((a, b) => a.number - b.number)
+      const [first, second] = subtasks
+      if (!first || !second) throw new Error('no subtasks')
+      expect(second.blocked_by).toEqual([first.id])
+      const branch = `task-${parent.number}`
+      const [firstRun] = await executionsOf(server, first.id)
+      const [secondRun] = await executionsOf(server, second.id)
+      // One after the other, both on the parent's branch.
+      expect(firstRun).toMatchObject({ run_reason: 'start', status: 'succeeded', git_branch: branch })
+      expect(secondRun).toMatchObject({ run_reason: 'start', status: 'succeeded', git_branch: branch })
+      expect(Date.parse(secondRun?.started_at ?? '')).toBeGreaterThanOrEqual(
+        Date.parse(firstRun?.finished_at ?? ''),
+      )
+      expect((await executionsOf(server, first.id)).length).toBe(1)
+
+      // The parent is reviewed as a whole; the changes go to the last implementer, on the same branch.
+      const parentRuns = await executionsOf(server, parent.id)
+      expect(parentRuns.map((e) => `${e.run_reason}:${e.status}`)).toEqual([
+        'plan:succeeded',
+        'review:succeeded',
+        'revision:succeeded',
+        'review:succeeded',
+      ])
+      expect(parentRuns[1]?.agent_id).toBe(reviewer.id)
+      expect(parentRuns[2]).toMatchObject({ agent_id: frontend.id, git_branch: branch })
+      const reviews = await reviewsOf(server, parent.id)
+      expect(reviews.map((r) => r.verdict)).toEqual(['changes_requested', 'approved'])
+      expect(reviews[0]?.pull_request_url).toBe(firstRun?.pull_request_url)
+
+      // One pull request, the parent's: every link's commit and the revision's.
+      const pulls = await json(server, 'GET', `/api/v1/repositories/${repo.id}/pulls`, (v) =>
+        (v as { items: unknown[] }).items.map((p) => PullRequest.parse(p)),
+      )
+      expect(pulls.map((p) => `${p.head}:${p.task_id}`)).toEqual([`${branch}:${parent.id}`])
+      expect(pulls[0]?.title.toLowerCase()).toContain('hand it on')
+      const commits = await json(
+        server,
+        'GET',
+        `/api/v1/repositories/${repo.id}/pulls/${pulls[0]?.number}/commits`,
+        (v) => (v as { items: { message: string }[] }).items,
+      )
+      expect(commits).toHaveLength(3)
+      const diff = await json(
+        server,
+        'GET',
+        `/api/v1/repositories/${repo.id}/pulls/${pulls[0]?.number}/diff`,
+        (v) => (v as { files: { path: string; additions: number }[] }).files.map((f) => f.path).sort(),
+      )
+      expect(diff).toEqual(['NOTES.md', 'handler.txt', 'page.txt'])
+      const board = await tasksOf(server, squad.id)
+      expect(board.find((t) => t.id === first.id)?.status).toBe('done')
+      expect(board.find((t) => t.id === second.id)?.status).toBe('done')
       expect(board.find((t) => t.id === parent.id)?.status).toBe('in_review')
     }, 150_000)
   },

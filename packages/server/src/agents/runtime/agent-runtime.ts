@@ -71,6 +71,8 @@ export type AgentRunInput = {
     description: string
     labels: string[]
     script: string | null
+    /** The branch the workspace is on (default `task-{number}`; a chain's subtask works on its parent's). */
+    branch?: string
   }
   assignment: AgentAssignment
   agent: {

@@ -15,6 +15,11 @@ export type ExecutionContext = {
   deps: PipelineDeps
   execution: ExecutionRow
   task: TaskRow
+  /**
+   * The task whose branch and pull request the run works on: the task itself, or the parent of a
+   * subtask in a chain (subtasks hand the work on along the parent's branch to one pull request).
+   */
+  branchTask: TaskRow
   repo: RepoRef
   forge: Forge
   agent: AgentRow | null

@@ -1,5 +1,5 @@
 import type { SquadConfig, StepName } from '@agent-squad/contract'
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { repositories, squadMembers, squads, tasks } from '../../db/schema.ts'
 import type { Forge, RepoRef } from '../../forge/forge.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
@@ -26,6 +26,15 @@ export async function loadContext(deps: PipelineDeps, execution: ExecutionRow, s
   const [task] = await db.select().from(tasks).where(eq(tasks.id, execution.taskId))
   if (!task) throw new Error(`task ${execution.taskId} of execution ${execution.id} is gone`)
   const [squad] = await db.select().from(squads).where(eq(squads.id, execution.squadId))
+  // The task whose branch this run works on: itself, or a chain's parent (the branch names it).
+  const branchNumber = Number(/^task-(\d+)$/.exec(execution.gitBranch ?? '')?.[1] ?? task.number)
+  const [branchTask = task] =
+    branchNumber === task.number
+      ? [task]
+      : await db
+          .select()
+          .from(tasks)
+          .where(and(eq(tasks.squadId, task.squadId), eq(tasks.number, branchNumber)))
   if (!task.repositoryId) throw new Error('the task has no repository')
   const [repoRow] = await db.select().from(repositories).where(eq(repositories.id, task.repositoryId))
   if (!repoRow) throw new Error('the task repository is gone')
@@ -60,6 +69,7 @@ export async function loadContext(deps: PipelineDeps, execution: ExecutionRow, s
     deps,
     execution,
     task,
+    branchTask,
     repo,
     forge: withCachedCredentials(deps.forgeFor(repo)),
     agent: agent ?? null,

@@ -24,6 +24,7 @@ export function SettingsForm({ squad }: { squad: Squad }) {
   const [reviewers, setReviewers] = useState((config.reviewers ?? []).join(', '))
   const [mode, setMode] = useState<WorkflowMode>(config.workflow?.mode ?? 'solo')
   const [rounds, setRounds] = useState(String(config.workflow?.max_review_rounds ?? ''))
+  const [subtasks, setSubtasks] = useState<'parallel' | 'chain'>(config.workflow?.subtasks ?? 'parallel')
   const [errors, setErrors] = useState<Record<string, string>>({})
   const update = useUpdateSquad(squad.id)
   const toast = useToast()
@@ -39,6 +40,7 @@ export function SettingsForm({ squad }: { squad: Squad }) {
       workflow: {
         mode,
         max_review_rounds: mode === 'team' ? numberOrUndefined(rounds) : config.workflow?.max_review_rounds,
+        subtasks: mode === 'team' ? subtasks : config.workflow?.subtasks,
       },
     })
     if (!parsed.success) return setErrors(workflowErrors(parsed.error.issues))
@@ -73,6 +75,22 @@ export function SettingsForm({ squad }: { squad: Squad }) {
             hint="How often the reviewer may send a pull request back before a person decides (0–5; empty: 2)."
           >
             <input type="number" min={0} max={5} value={rounds} onChange={(e) => setRounds(e.target.value)} />
+          </Field>
+        ) : null}
+        {mode === 'team' ? (
+          <Field
+            label="Subtasks"
+            error={errors.subtasks}
+            hint={
+              subtasks === 'chain'
+                ? "One after another on the task's branch, each building on the last: one pull request for the task, reviewed as a whole."
+                : 'At once, each on its own branch with its own pull request and review.'
+            }
+          >
+            <select value={subtasks} onChange={(e) => setSubtasks(e.target.value as 'parallel' | 'chain')}>
+              <option value="parallel">In parallel (a pull request each)</option>
+              <option value="chain">As a chain (one pull request)</option>
+            </select>
           </Field>
         ) : null}
         <Field

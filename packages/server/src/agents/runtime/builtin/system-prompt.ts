@@ -66,7 +66,7 @@ export function buildPrompt(options: {
   const assignment = options.assignment ?? { mode: 'implement', feedback: [] }
   const sections = [roleTemplate(agent.role), modeRules[assignment.mode]]
   sections.push(
-    `Your name on the team is ${agent.name}${agent.role ? ` (role: ${agent.role})` : ''}. The workspace is ${options.workdir}, on branch task-${task.number}.`,
+    `Your name on the team is ${agent.name}${agent.role ? ` (role: ${agent.role})` : ''}. The workspace is ${options.workdir}, on branch ${task.branch ?? `task-${task.number}`}.`,
   )
   if (agent.systemPrompt.trim())
     sections.push(`Instructions for you from your squad:\n\n${agent.systemPrompt.trim()}`)
@@ -83,6 +83,6 @@ export function buildPrompt(options: {
   ]
     .filter((line) => line !== null)
     .join('\n')
-  const more = assignmentText(assignment, `task-${task.number}`)
+  const more = assignmentText(assignment, task.branch ?? `task-${task.number}`)
   return { system: sections.join('\n\n'), prompt: more ? `${prompt}\n\n${more}` : prompt }
 }

@@ -31,7 +31,7 @@ export function taskPrompt(
   const mode = input.assignment?.mode ?? 'implement'
   const implementRules = [
     '# How to work',
-    `You are in a git checkout of the repository at ${input.workdir}, on the branch task-${task.number}. ` +
+    `You are in a git checkout of the repository at ${input.workdir}, on the branch ${task.branch ?? `task-${task.number}`}. ` +
       'Make the change the task asks for by editing files in this workspace, and run what you need to check it.',
     'Do not commit, push, switch branches or open a pull request: all of that happens automatically when you finish.',
     'End with a short summary of what you changed and why: it becomes the commit message body and the pull request description.',
@@ -41,7 +41,7 @@ export function taskPrompt(
   // What the mode adds after the task (review feedback, the squad's roles, the diff under review).
   const feedback = input.assignment
     ? fitBytes(
-        assignmentText(input.assignment, `task-${task.number}`),
+        assignmentText(input.assignment, task.branch ?? `task-${task.number}`),
         mode === 'review' ? MAX_PROMPT_BYTES / 2 : MAX_PROMPT_BYTES / 4,
       )
     : ''

@@ -43,6 +43,7 @@ export const agent: Step = async (ctx) => {
       description: ctx.task.description,
       labels: ctx.task.labels,
       script: ctx.task.script,
+      ...(ctx.execution.gitBranch ? { branch: ctx.execution.gitBranch } : {}),
     },
     assignment,
     agent: {

@@ -13,7 +13,12 @@ export const pullRequest: Step = async (ctx) => {
   if (!branchName) throw new Error('execution has no branch')
   const [row] = await ctx.deps.db.select().from(taskExecutions).where(eq(taskExecutions.id, ctx.execution.id))
   const commits = row?.commitHistory ?? []
-  const header = commits[commits.length - 1]?.message.split('\n')[0] ?? ctx.task.title
+  // A chain's pull request is the parent's: its title, its task link, its column.
+  const chained = ctx.branchTask.id !== ctx.task.id
+  const prTask = ctx.branchTask
+  const header = chained
+    ? prTask.title
+    : (commits[commits.length - 1]?.message.split('\n')[0] ?? prTask.title)
   const summary = typeof ctx.results.agent?.summary === 'string' ? ctx.results.agent.summary : ''
   await ctx.store.gitProgress({
     operation: 'pull_request',
@@ -27,8 +32,8 @@ export const pullRequest: Step = async (ctx) => {
     base: ctx.repo.defaultBranch,
     title: header,
     body: pullRequestBody({
-      task: ctx.task,
-      taskUrl: `/squads/${ctx.task.squadId}/tasks/${ctx.task.id}`,
+      task: prTask,
+      taskUrl: `/squads/${prTask.squadId}/tasks/${prTask.id}`,
       summary,
       commits,
       agentName: ctx.agent?.name ?? 'the script runner',
@@ -36,13 +41,14 @@ export const pullRequest: Step = async (ctx) => {
       base: ctx.repo.defaultBranch,
       rebased: ctx.results.push?.rebased === true,
     }),
-    labels: ctx.task.labels,
+    labels: prTask.labels,
     reviewers: ctx.squadConfig.reviewers ?? ctx.deps.defaults.reviewers,
-    taskId: ctx.task.id,
+    taskId: prTask.id,
     executionId: ctx.execution.id,
   })
-  await ctx.store.updateExecution({ pullRequestUrl: pr.url }, (tx) =>
-    moveTaskToColumn(tx, ctx.task.id, 'in_review'),
+  // A chain's link leaves the columns to the workflow (the parent is reviewed after the last link).
+  await ctx.store.updateExecution({ pullRequestUrl: pr.url }, async (tx) =>
+    chained ? [] : moveTaskToColumn(tx, ctx.task.id, 'in_review'),
   )
   await ctx.store.gitProgress({
     operation: 'pull_request',
