@@ -132,6 +132,11 @@ export type StreamEvent = {
 export const ConnectedEvent = z.object({
   stream: z.string(),
   last_event_id: z.number().int().nullable(),
+  /**
+   * The client's Last-Event-ID is beyond this server's log (its data was reset or replaced): the
+   * stream replays from the start, and the client should drop what it shows and rebuild from it.
+   */
+  reset: z.boolean().optional(),
   server_time: Timestamp,
   heartbeat_ms: z.number().int(),
 })

@@ -5,7 +5,7 @@ import { createFake, FakeEventSource, logEvent } from './helpers/fake-event-sour
 
 const url = '/api/v1/sse/executions/x'
 
-function open(options: { lastEventId?: number; offlineAfter?: number } = {}) {
+function open(options: { lastEventId?: number; offlineAfter?: number; onReset?: () => void } = {}) {
   const received: StreamEvent[] = []
   const statuses: StreamStatus[] = []
   const stream = new EventStream({
@@ -72,6 +72,21 @@ describe('EventStream', () => {
     second.send(logEvent(3))
     expect(ids()).toEqual([1, 2, 3])
     expect(statuses).toEqual(['live', 'reconnecting', 'live'])
+    stream.stop()
+  })
+
+  it("starts over when the server's log no longer reaches the resume id (its data was reset)", () => {
+    let resets = 0
+    const { stream, ids } = open({ lastEventId: 900, onReset: () => resets++ })
+    const source = FakeEventSource.latest()
+    expect(source.url).toBe(`${url}?last_event_id=900`)
+    source.connected(null, 15_000, true)
+    expect(resets).toBe(1)
+    // The replay from the start is handed over, though its ids are below the old resume id.
+    source.send(logEvent(1))
+    source.send(logEvent(2))
+    expect(ids()).toEqual([1, 2])
+    expect(stream.lastEventId).toBe(2)
     stream.stop()
   })
 

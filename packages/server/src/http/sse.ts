@@ -1,7 +1,9 @@
 import type { ConnectedEvent, StreamEvent } from '@agent-squad/contract'
 import { Id } from '@agent-squad/contract'
+import { sql } from 'drizzle-orm'
 import type { Context, Hono } from 'hono'
 import type { AuthUser } from '../auth/auth-user.ts'
+import { events } from '../db/schema.ts'
 import { AppError, notFound } from '../domain/errors.ts'
 import { readEvents } from '../events/read-events.ts'
 import type { StreamKey } from '../events/stream-event.ts'
@@ -47,6 +49,14 @@ function lastEventIdOf(c: Context): number {
   return Number(raw.trim())
 }
 
+/** The id of the log's newest event (0 when empty): one probe of the primary key's index. */
+async function newestEventId(deps: AppDeps): Promise<number> {
+  const [row] = await deps.database.db
+    .select({ id: sql<string | number | null>`max(${events.id})` })
+    .from(events)
+  return Number(row?.id ?? 0)
+}
+
 export function mountSse(app: Hono, deps: AppDeps) {
   for (const [segment, kind] of Object.entries(kinds)) {
     app.get(`/api/v1/sse/${segment}/:id`, async (c) => {
@@ -55,8 +65,11 @@ export function mountSse(app: Hono, deps: AppDeps) {
       if (!Id.safeParse(id).success) throw notFound(kind, id)
       const key: StreamKey = { kind, id }
       await authorize(deps, user, key)
-      const afterId = lastEventIdOf(c)
-      return openStream(c, deps, key, afterId)
+      const requested = lastEventIdOf(c)
+      // An id the log never reached (another database, or one reset since) would wait forever for
+      // "later" events and skip everything before them: replay from the start instead, saying so.
+      const reset = requested > 0 && requested > (await newestEventId(deps))
+      return openStream(c, deps, key, reset ? 0 : requested, reset)
     })
   }
 }
@@ -67,7 +80,7 @@ export function mountSse(app: Hono, deps: AppDeps) {
  * in a buffer, and an event is sent only if its id is above the last one sent. The replay reads one
  * batch at a time, and only once the client has taken the previous one.
  */
-function openStream(c: Context, deps: AppDeps, key: StreamKey, afterId: number) {
+function openStream(c: Context, deps: AppDeps, key: StreamKey, afterId: number, reset = false) {
   let lastSent = afterId
   let closed = false
   let close = () => {}
@@ -123,6 +136,7 @@ function openStream(c: Context, deps: AppDeps, key: StreamKey, afterId: number) 
         const connected: ConnectedEvent = {
           stream: `${key.kind}:${key.id}`,
           last_event_id: afterId || null,
+          ...(reset ? { reset: true } : {}),
           server_time: new Date().toISOString(),
           heartbeat_ms: deps.config.SQUAD_HEARTBEAT_MS,
         }

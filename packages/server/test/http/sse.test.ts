@@ -81,6 +81,17 @@ describe.skipIf(skipReason)('SSE streams', () => {
       expect(client.events.map((e) => e.id)).toEqual(expected)
     })
 
+    it('replays from the start, saying so, for a Last-Event-ID beyond the log (the data was reset)', async () => {
+      const client = await sse(`/api/v1/sse/squads/${squad.id}`, { lastEventId: 9_000_000_000 })
+      await client.waitForEvents(ids.length)
+      expect(client.connected()).toMatchObject({ last_event_id: null, reset: true })
+      expect(client.events.map((e) => e.id).slice(0, ids.length)).toEqual(ids)
+      // An id the log has reached is taken as it is.
+      const normal = await sse(`/api/v1/sse/squads/${squad.id}`, { lastEventId: ids[4] as number })
+      await normal.waitForEvents(1)
+      expect(normal.connected()?.reset).toBeUndefined()
+    })
+
     it('prefers the header to the query parameter (a reconnecting EventSource keeps its first URL)', async () => {
       const client = await sse(`/api/v1/sse/squads/${squad.id}?last_event_id=${ids[0]}`, {
         lastEventId: ids[4] as number,

@@ -32,12 +32,13 @@ export class FakeEventSource implements EventSourceLike {
     for (const listener of this.listeners.get(type) ?? []) listener(message)
   }
 
-  connected(lastEventId: number | null = null, heartbeatMs = 15_000) {
+  connected(lastEventId: number | null = null, heartbeatMs = 15_000, reset = false) {
     this.emit('connected', {
       stream: 'test',
       last_event_id: lastEventId,
       server_time: new Date().toISOString(),
       heartbeat_ms: heartbeatMs,
+      ...(reset ? { reset: true } : {}),
     })
   }
 

@@ -15,6 +15,11 @@ export type EventStreamOptions = {
   onEvent: (event: StreamEvent) => void
   onStatus?: (status: StreamStatus) => void
   onConnected?: (info: ConnectedEvent) => void
+  /**
+   * The server's log no longer reaches the id this stream resumed from (its data was reset): the
+   * stream starts over from the server's first event, and what was shown must be rebuilt.
+   */
+  onReset?: () => void
   /** Resume after this id (0: replay the whole stream). */
   lastEventId?: number
   createEventSource?: (url: string) => EventSourceLike
@@ -107,6 +112,11 @@ export class EventStream {
       try {
         const info = JSON.parse(message.data) as ConnectedEvent
         if (info.heartbeat_ms > 0) this.heartbeatMs = info.heartbeat_ms
+        if (info.reset) {
+          // The replay starts from the beginning: its ids are below the last one seen here.
+          this.last = 0
+          this.options.onReset?.()
+        }
         this.options.onConnected?.(info)
       } catch {}
       this.setStatus('live')

@@ -26,6 +26,8 @@ export function useEventStream(
       url,
       onEvent: (event) => handler.current(event),
       onStatus: setStatus,
+      // The server's data was reset under this page: what it shows cannot be patched, only reloaded.
+      onReset: () => window.location.reload(),
       createEventSource: create.current,
       initialDelayMs: delay,
       lastEventId: resume.current?.url === url ? resume.current.lastEventId : 0,
