@@ -1,5 +1,5 @@
 import type { ReviewComment, ReviewVerdict } from '@agent-squad/contract'
-import { and, count, desc, eq, inArray, isNotNull, or } from 'drizzle-orm'
+import { and, count, desc, eq, inArray, isNotNull, or, type SQL } from 'drizzle-orm'
 import type { Executor } from '../db/database.ts'
 import { reviews, taskExecutions, tasks } from '../db/schema.ts'
 import { newId } from '../domain/ids.ts'
@@ -12,44 +12,32 @@ import type { TaskRow } from '../tasks/find-owned-task.ts'
 export const implementingReasons = ['start', 'retry', 'revision'] as const
 
 /**
- * The agent whose work is under review: the one that ran the latest implementing execution of the
- * task or, for a chain's parent (whose subtasks did the work on its branch), of its subtasks.
+ * The newest run of a task, or of its subtasks (a chain's parent, whose subtasks worked on its
+ * branch and opened its pull request), that matches `where`.
  */
-export async function lastImplementer(tx: Executor, taskId: string): Promise<string | null> {
+async function newestRunOf(tx: Executor, taskId: string, where: SQL | undefined) {
   const [row] = await tx
-    .select({ agentId: taskExecutions.agentId })
+    .select({ agentId: taskExecutions.agentId, url: taskExecutions.pullRequestUrl })
     .from(taskExecutions)
     .innerJoin(tasks, eq(tasks.id, taskExecutions.taskId))
-    .where(
-      and(
-        or(eq(taskExecutions.taskId, taskId), eq(tasks.parentTaskId, taskId)),
-        inArray(taskExecutions.runReason, [...implementingReasons]),
-        isNotNull(taskExecutions.agentId),
-      ),
-    )
+    .where(and(or(eq(taskExecutions.taskId, taskId), eq(tasks.parentTaskId, taskId)), where))
     .orderBy(desc(taskExecutions.queuedAt))
     .limit(1)
-  return row?.agentId ?? null
+  return row
 }
 
-/**
- * The pull request of a task, as its latest run that opened or updated one recorded it (for a
- * chain's parent, the runs of its subtasks, which opened it on the parent's branch).
- */
+/** The agent whose work is under review: the one that ran the latest implementing execution. */
+export async function lastImplementer(tx: Executor, taskId: string): Promise<string | null> {
+  const where = and(
+    inArray(taskExecutions.runReason, [...implementingReasons]),
+    isNotNull(taskExecutions.agentId),
+  )
+  return (await newestRunOf(tx, taskId, where))?.agentId ?? null
+}
+
+/** The pull request of a task, as its latest run that opened or updated one recorded it. */
 export async function pullRequestUrlOf(tx: Executor, taskId: string): Promise<string | null> {
-  const [row] = await tx
-    .select({ url: taskExecutions.pullRequestUrl })
-    .from(taskExecutions)
-    .innerJoin(tasks, eq(tasks.id, taskExecutions.taskId))
-    .where(
-      and(
-        or(eq(taskExecutions.taskId, taskId), eq(tasks.parentTaskId, taskId)),
-        isNotNull(taskExecutions.pullRequestUrl),
-      ),
-    )
-    .orderBy(desc(taskExecutions.queuedAt))
-    .limit(1)
-  return row?.url ?? null
+  return (await newestRunOf(tx, taskId, isNotNull(taskExecutions.pullRequestUrl)))?.url ?? null
 }
 
 /**
