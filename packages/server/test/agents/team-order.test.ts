@@ -158,6 +158,10 @@ describe.skipIf(skip)(
         (v) => (v as { items: { message: string }[] }).items,
       )
       expect(commits).toHaveLength(3)
+      // Its description tells every link's part and the revision, not only the last run's.
+      expect(pulls[0]?.body).toContain(`### #${first.number} Write the handler\n\nBo: Handler.`)
+      expect(pulls[0]?.body).toContain(`### #${second.number} Wire the page\n\nFay: Page.`)
+      expect(pulls[0]?.body).toContain('### Revision after review\n\nFay: Notes.')
       const diff = await json(
         server,
         'GET',

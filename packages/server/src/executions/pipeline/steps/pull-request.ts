@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm'
 import { taskExecutions } from '../../../db/schema.ts'
 import { moveTaskToColumn } from '../../../tasks/move-task-to-column.ts'
+import { teamWorkflowOf } from '../../../workflow/squad-workflow.ts'
+import { chainSummary } from '../chain-summary.ts'
 import type { Step } from '../execution-context.ts'
 import { pullRequestBody } from '../pull-request-body.ts'
 
@@ -20,6 +22,9 @@ export const pullRequest: Step = async (ctx) => {
     ? prTask.title
     : (commits[commits.length - 1]?.message.split('\n')[0] ?? prTask.title)
   const summary = typeof ctx.results.agent?.summary === 'string' ? ctx.results.agent.summary : ''
+  // A chain's pull request tells what every link did so far, not only the last one.
+  const description =
+    (chained || teamWorkflowOf(ctx.squadConfig).chain ? await chainSummary(ctx, summary) : null) ?? summary
   await ctx.store.gitProgress({
     operation: 'pull_request',
     phase: 'started',
@@ -34,7 +39,7 @@ export const pullRequest: Step = async (ctx) => {
     body: pullRequestBody({
       task: prTask,
       taskUrl: `/squads/${prTask.squadId}/tasks/${prTask.id}`,
-      summary,
+      summary: description,
       commits,
       agentName: ctx.agent?.name ?? 'the script runner',
       branch: branchName,
