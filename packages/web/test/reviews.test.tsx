@@ -44,21 +44,58 @@ const submitted = (r: Review): StreamEvent => ({
   payload: r,
 })
 
-function Page({ reviewable }: { reviewable: boolean }) {
+function Page({ reviewable, files }: { reviewable: boolean; files?: string[] }) {
   useSquadStream(squadId)
-  return <TaskReviews taskId={taskId} reviewable={reviewable} />
+  return <TaskReviews taskId={taskId} reviewable={reviewable} files={files} />
 }
 
-function renderReviews(reviewable = true) {
+function renderReviews(reviewable = true, files?: string[]) {
   const client = createQueryClient()
   render(
     <QueryClientProvider client={client}>
       <MemoryRouter>
-        <Page reviewable={reviewable} />
+        <Page reviewable={reviewable} files={files} />
       </MemoryRouter>
     </QueryClientProvider>,
   )
   return client
+}
+
+/** The API answering a person's review with the review it stored (and a follow-up run if given). */
+function reviewRoutes(followUp: string | null = null) {
+  return fakeApi([
+    { method: 'GET', path: /\/reviews$/, handler: () => ({ items: [], next_cursor: null }) },
+    {
+      method: 'POST',
+      path: /\/tasks\/[^/]+\/reviews$/,
+      handler: ({ body }): CreateReviewResult => {
+        const sent = body as Pick<Review, 'verdict' | 'body' | 'comments'>
+        return {
+          review: review(1, 1, {
+            ...sent,
+            author_kind: 'user',
+            author_name: 'Ada',
+            execution_id: null,
+            follow_up_execution_id: followUp,
+          }),
+          follow_up_execution_id: followUp,
+        }
+      },
+    },
+  ])
+}
+
+/** Adds a file comment row with the button and types into it (its index among the rows). */
+function addComment(index: number, values: { file?: string; line?: string; comment?: string }) {
+  fireEvent.click(screen.getByRole('button', { name: 'Add a file comment' }))
+  const row = screen.getByRole('group', { name: `File comment ${index + 1}` })
+  const type = (label: string, value: string | undefined) => {
+    if (value !== undefined) fireEvent.change(within(row).getByLabelText(label), { target: { value } })
+  }
+  type('File', values.file)
+  type('Line', values.line)
+  type('Comment', values.comment)
+  return row
 }
 
 const bodies = () =>
@@ -186,6 +223,105 @@ describe('the reviews panel', () => {
     expect(alert.textContent).toContain('Task #3 has a run queued or running: wait for it to finish')
     expect(screen.queryByTestId('queued-run-link')).toBeNull()
     expect(bodies()).toEqual([])
+  })
+
+  it('sends the filled file comments (a line is optional), skips empty and removed rows, then clears them', async () => {
+    const calls = reviewRoutes()
+    renderReviews(true, ['src/pay.ts', 'docs/refunds.md'])
+    await screen.findByText('No reviews yet.')
+    fireEvent.change(screen.getByLabelText('Your review'), { target: { value: 'Nearly there' } })
+    const first = addComment(0, { file: ' src/pay.ts ', line: ' 12 ', comment: 'Round the total ' })
+    // The file input offers the pull request's changed files.
+    const file = within(first).getByLabelText('File')
+    const options = document.getElementById(file.getAttribute('list') ?? '')?.querySelectorAll('option')
+    expect([...(options ?? [])].map((o) => o.value)).toEqual(['src/pay.ts', 'docs/refunds.md'])
+    addComment(1, { file: 'src/old.ts', comment: 'Dropped before sending' })
+    addComment(2, { file: 'docs/refunds.md', comment: 'Mention partial refunds' })
+    addComment(3, {})
+    fireEvent.click(screen.getByRole('button', { name: 'Remove file comment 2' }))
+    expect(screen.getAllByRole('group', { name: /^File comment/ })).toHaveLength(3)
+    fireEvent.click(screen.getByRole('button', { name: 'Comment' }))
+
+    await screen.findByText('Review submitted.')
+    const posts = calls.filter((c) => c.method === 'POST')
+    expect(posts).toHaveLength(1)
+    expect(posts[0]?.body).toEqual({
+      verdict: 'commented',
+      body: 'Nearly there',
+      comments: [
+        { path: 'src/pay.ts', line: 12, body: 'Round the total' },
+        { path: 'docs/refunds.md', line: null, body: 'Mention partial refunds' },
+      ],
+    })
+    expect(screen.queryAllByRole('group', { name: /^File comment/ })).toHaveLength(0)
+    // The list shows the remarks as path:line and the text.
+    const remarks = screen.getByRole('list', { name: 'File comments' })
+    expect(within(remarks).getByText('src/pay.ts:12')).toBeTruthy()
+    expect(within(remarks).getByText('docs/refunds.md')).toBeTruthy()
+    expect(remarks.textContent).toContain('Mention partial refunds')
+  })
+
+  it('marks a faulty file comment on its row and sends nothing until it is corrected', async () => {
+    const calls = reviewRoutes()
+    renderReviews()
+    await screen.findByText('No reviews yet.')
+    // Without the pull request's files the path is plain text.
+    const good = addComment(0, { file: 'src/pay.ts', line: '3', comment: 'Fine' })
+    expect(within(good).getByLabelText('File').hasAttribute('list')).toBe(false)
+    const bad = addComment(1, { file: 'src/pay.ts', line: '2.5', comment: 'Which line?' })
+    const long = addComment(2, { file: `src/${'a'.repeat(500)}.ts`, comment: 'Long path' })
+    fireEvent.click(screen.getByRole('button', { name: 'Request changes' }))
+
+    expect(within(bad).getByRole('alert').textContent).toBe('A line number (1 or more), or leave it empty')
+    expect(within(bad).getByLabelText('Line').getAttribute('aria-invalid')).toBe('true')
+    expect(within(long).getByRole('alert').textContent).toBe('At most 500 characters')
+    expect(within(good).queryByRole('alert')).toBeNull()
+    fireEvent.change(within(bad).getByLabelText('Line'), { target: { value: '0' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Remove file comment 3' }))
+    fireEvent.click(screen.getByRole('button', { name: 'Approve' }))
+    expect(within(bad).getByRole('alert')).toBeTruthy()
+    await act(async () => {})
+    expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0)
+
+    fireEvent.change(within(bad).getByLabelText('Line'), { target: { value: '7' } })
+    expect(within(bad).queryByRole('alert')).toBeNull()
+    fireEvent.click(screen.getByRole('button', { name: 'Approve' }))
+    await screen.findByText('Approved.')
+    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
+      verdict: 'approved',
+      body: '',
+      comments: [
+        { path: 'src/pay.ts', line: 3, body: 'Fine' },
+        { path: 'src/pay.ts', line: 7, body: 'Which line?' },
+      ],
+    })
+  })
+
+  it('requests changes with file comments alone', async () => {
+    const followUp = uuid(6300)
+    const calls = reviewRoutes(followUp)
+    renderReviews()
+    await screen.findByText('No reviews yet.')
+    const request = screen.getByRole('button', { name: 'Request changes' }) as HTMLButtonElement
+    const comment = screen.getByRole('button', { name: 'Comment' }) as HTMLButtonElement
+    fireEvent.click(screen.getByRole('button', { name: 'Add a file comment' }))
+    // The new row has the cursor; an empty row is no remark yet.
+    expect(document.activeElement).toBe(screen.getByLabelText('File'))
+    expect([request.disabled, comment.disabled]).toEqual([true, true])
+    fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'Handle refunds' } })
+    fireEvent.change(screen.getByLabelText('File'), { target: { value: 'src/pay.ts' } })
+    expect([request.disabled, comment.disabled]).toEqual([false, false])
+    fireEvent.click(request)
+
+    const link = await screen.findByTestId('queued-run-link')
+    expect(link.getAttribute('href')).toBe(`/executions/${followUp}`)
+    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
+      verdict: 'changes_requested',
+      body: '',
+      comments: [{ path: 'src/pay.ts', line: null, body: 'Handle refunds' }],
+    })
+    expect(screen.queryByLabelText('File')).toBeNull()
+    expect(request.disabled).toBe(true)
   })
 
   it('shows no form, and no panel at all, for a task without a pull request or reviews', async () => {

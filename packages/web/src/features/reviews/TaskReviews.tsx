@@ -8,13 +8,15 @@ type TaskReviewsProps = {
   taskId: string
   /** Whether the task has a pull request: only then can a person review it. */
   reviewable: boolean
+  /** The files the pull request changed, when the page has loaded its diff: offered for file comments. */
+  files?: readonly string[] | undefined
 }
 
 /**
  * The reviews of a task's pull request and the form to add one. The list is loaded once and then
  * kept current by the squad's stream (`review.submitted`), which the page must be subscribed to.
  */
-export function TaskReviews({ taskId, reviewable }: TaskReviewsProps) {
+export function TaskReviews({ taskId, reviewable, files }: TaskReviewsProps) {
   const reviews = useTaskReviews(taskId)
   const items = reviews.data?.items ?? []
   // A task without a pull request (a parent, a plan) shows the section only if it has reviews anyway.
@@ -35,7 +37,7 @@ export function TaskReviews({ taskId, reviewable }: TaskReviewsProps) {
       ) : (
         <ReviewList reviews={items} />
       )}
-      {reviewable ? <ReviewForm taskId={taskId} /> : null}
+      {reviewable ? <ReviewForm taskId={taskId} files={files} /> : null}
     </section>
   )
 }
