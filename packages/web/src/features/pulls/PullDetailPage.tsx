@@ -137,7 +137,13 @@ export function PullDetailPage() {
           <DiffView diff={diff.data} />
         )}
       </div>
-      {p.task_id ? <TaskReviews taskId={p.task_id} reviewable={p.state === 'open'} /> : null}
+      {p.task_id ? (
+        <TaskReviews
+          taskId={p.task_id}
+          reviewable={p.state === 'open'}
+          files={diff.data?.files.map((f) => f.path)}
+        />
+      ) : null}
     </section>
   )
 }
