@@ -51,7 +51,6 @@ export class FolderSandboxes implements SandboxProvider {
   readonly #live = new Map<string, Live>()
   readonly #creating = new Set<string>()
   readonly #pendingUids = new Set<number>()
-  #uidLock: Promise<unknown> = Promise.resolve()
 
   constructor(opts: FolderSandboxesOpts) {
     if (!isAbsolute(opts.root))
@@ -254,34 +253,33 @@ export class FolderSandboxes implements SandboxProvider {
   }
 
   /**
-   * The lowest free uid of the driver's range: not in any meta.json, not pending, and reserved
-   * host-wide for this sandbox (other servers on the machine draw from the same range). The host-wide
-   * lease replaces a scan of /proc, which cost hundreds of milliseconds per sandbox in a burst: a
-   * uid's processes die with their sandbox (bwrap --die-with-parent, and kill before release).
+   * The lowest free uid of the driver's range: not held by a live or half-made sandbox of this
+   * server, and reserved host-wide for this sandbox (other servers on the machine draw from the same
+   * range, and a sandbox folder left by a crash keeps its lease until it is resumed or reaped). The
+   * host-wide lease replaces a scan of /proc, which cost hundreds of milliseconds per sandbox in a
+   * burst: a uid's processes die with their sandbox (bwrap --die-with-parent, and kill before release).
+   * A candidate is claimed in this process before the first await, so concurrent creates never wait
+   * for each other: twenty at once used to queue behind one lock, each for several event-loop turns,
+   * which on a busy server (an embedded database on the same thread) added up to seconds.
    */
   async #allocateUid(folder: string): Promise<number> {
     const identity = this.#driver.identity
     if (identity.kind === 'server') return process.getuid?.() ?? 0
-    const next = this.#uidLock.then(async () => {
-      const used = new Set(this.#pendingUids)
-      for (const live of this.#live.values()) used.add(live.meta.uid)
-      for (const sandboxId of await readdir(this.root)) {
-        if (!ID.test(sandboxId) || this.#live.has(sandboxId)) continue
-        const loaded = await this.#load(sandboxId)
-        if (loaded) used.add(loaded.meta.uid)
-      }
-      for (let uid = identity.base; uid < identity.base + identity.count; uid++) {
-        if (used.has(uid)) continue
-        if (!(await reserveUid(uid, folder))) continue
-        this.#pendingUids.add(uid)
-        return uid
-      }
-      throw new AppError('unavailable', `no free sandbox uid left in ${identity.base}+${identity.count}`, {
-        retryable: true,
-      })
+    const used = new Set([...this.#live.values()].map((l) => l.meta.uid))
+    // Sandboxes on disk that this server has not re-attached (a previous life's) keep their uids,
+    // even when their host-wide lease is gone (leases live in /run, which a reboot empties).
+    const folders = (await readdir(this.root)).filter((id) => ID.test(id) && !this.#live.has(id))
+    for (const loaded of await Promise.all(folders.map((id) => this.#load(id))))
+      if (loaded) used.add(loaded.meta.uid)
+    for (let uid = identity.base; uid < identity.base + identity.count; uid++) {
+      if (used.has(uid) || this.#pendingUids.has(uid)) continue
+      this.#pendingUids.add(uid)
+      if (await reserveUid(uid, folder).catch(() => false)) return uid
+      this.#pendingUids.delete(uid)
+    }
+    throw new AppError('unavailable', `no free sandbox uid left in ${identity.base}+${identity.count}`, {
+      retryable: true,
     })
-    this.#uidLock = next.catch(() => {})
-    return next
   }
 
   #alive(live: Live) {
