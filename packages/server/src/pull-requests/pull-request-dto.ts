@@ -4,9 +4,9 @@ import type { NewEvent } from '../events/append-event.ts'
 
 export type PullRequestRow = typeof pullRequests.$inferSelect
 
-/** Where this server shows a pull request (the API resource until the web app has a page for it). */
+/** The pull request's page in the web app (the API's own path is the same under /api/v1). */
 export const pullRequestUrl = (baseUrl: string, repositoryId: string, number: number) =>
-  `${baseUrl}/api/v1/repositories/${repositoryId}/pulls/${number}`
+  `${baseUrl}/repositories/${repositoryId}/pulls/${number}`
 
 export const toPullRequestDto = (row: PullRequestRow, baseUrl: string): PullRequest => ({
   id: row.id,

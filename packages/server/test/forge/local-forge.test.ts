@@ -111,7 +111,7 @@ describe.skipIf(skipReason)('local forge', () => {
       execution_id: executionId,
       task_id: null,
     })
-    expect(opened.pullRequest.url).toBe(`${server.url}/api/v1/repositories/${repo.id}/pulls/1`)
+    expect(opened.pullRequest.url).toBe(`${server.url}/repositories/${repo.id}/pulls/1`)
     // Same content again: nothing changes, no event.
     expect((await createPullRequest({ db, draft, baseUrl })).created).toBe(false)
     await createPullRequest({ db, draft: { ...draft, labels: ['agent', 'review'] }, baseUrl })
