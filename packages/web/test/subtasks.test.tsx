@@ -128,5 +128,44 @@ describe('subtasks on the board', () => {
       expect(card(12).querySelector('[data-testid="subtasks"]')?.textContent).toBe('2 subtasks · 1 in review')
       expect(card(13).querySelector('[data-testid="subtasks"]')).toBeNull()
     })
+
+    it('opens the task a pull request links back to (/squads/:id/tasks/:taskId) over the board', async () => {
+      const squad: Squad = {
+        id: squadId,
+        user_id: squadId,
+        org_id: null,
+        name: 'Payments',
+        description: '',
+        status: 'active',
+        config: {},
+        created_at: later(0),
+        updated_at: later(0),
+      }
+      fakeApi([
+        { method: 'GET', path: /\/squads\/[^/]+$/, handler: () => squad },
+        { method: 'GET', path: /\/board$/, handler: () => board },
+        {
+          method: 'GET',
+          path: /\/(agents|repositories|executions)$/,
+          handler: () => ({ items: [], next_cursor: null }),
+        },
+      ])
+      render(
+        <QueryClientProvider client={createQueryClient()}>
+          <ToastProvider>
+            <MemoryRouter initialEntries={[`/squads/${squadId}/tasks/${parent.id}`]}>
+              <Routes>
+                <Route path="squads/:squadId" element={<SquadLayout />}>
+                  <Route index element={<BoardPage />} />
+                  <Route path="tasks/:taskId" element={<BoardPage />} />
+                </Route>
+              </Routes>
+            </MemoryRouter>
+          </ToastProvider>
+        </QueryClientProvider>,
+      )
+      const dialog = await screen.findByRole('dialog')
+      expect((dialog.querySelector('input') as HTMLInputElement | null)?.value).toBe('Checkout v2')
+    })
   })
 })

@@ -12,6 +12,7 @@ import {
 } from '@dnd-kit/core'
 import { sortableKeyboardCoordinates } from '@dnd-kit/sortable'
 import { useCallback, useDeferredValue, useMemo, useRef, useState } from 'react'
+import { useNavigate, useParams } from 'react-router'
 import { useAgents } from '../../shared/api/agents.ts'
 import { emptyBoard, findTask } from '../../shared/api/board-cache.ts'
 import { useSquadRuns } from '../../shared/api/executions.ts'
@@ -42,6 +43,15 @@ export function BoardPage() {
   const runs = useSquadRuns(squad.id)
   const [filter, setFilter] = useState<BoardFilter>(noFilter)
   const [editing, setEditing] = useState<Editing>(null)
+  // /squads/:squadId/tasks/:taskId (the link a pull request carries back to its task) opens that task.
+  const { taskId } = useParams()
+  const navigate = useNavigate()
+  const linked = taskId && board.data ? findTask(board.data, taskId) : undefined
+  const shown: Editing = editing ?? (linked ? { task: linked } : null)
+  const close = () => {
+    setEditing(null)
+    if (taskId) navigate(`/squads/${squad.id}`, { replace: true })
+  }
   const [activeId, setActiveId] = useState<string | null>(null)
   const [overStatus, setOverStatus] = useState<TaskStatus | null>(null)
   const boardRef = useRef(board.data)
@@ -145,14 +155,14 @@ export function BoardPage() {
           {active ? <TaskCardPreview task={active} onOpen={() => {}} {...context(active)} /> : null}
         </DragOverlay>
       </DndContext>
-      {editing ? (
+      {shown ? (
         <TaskDialog
           squadId={squad.id}
-          task={'task' in editing ? (findTask(board.data, editing.task.id) ?? editing.task) : undefined}
-          initialStatus={'status' in editing ? editing.status : undefined}
+          task={'task' in shown ? (findTask(board.data, shown.task.id) ?? shown.task) : undefined}
+          initialStatus={'status' in shown ? shown.status : undefined}
           agents={agents.data?.items ?? []}
           repositories={repos.data?.items ?? []}
-          onClose={() => setEditing(null)}
+          onClose={close}
         />
       ) : null}
     </div>
