@@ -1,5 +1,5 @@
 import type { Task } from '@agent-squad/contract'
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { AuthUser } from '../auth/auth-user.ts'
 import type { Db } from '../db/database.ts'
 import { taskExecutions, tasks } from '../db/schema.ts'
@@ -12,7 +12,9 @@ import { toTaskDto } from './task-dto.ts'
 /**
  * Deletes a task (its executions go with it, by foreign key) and closes the gap in its column.
  * Subtasks stay on the board but lose their parent: `parent_task_id` has no foreign key, so this is
- * where a dangling reference would otherwise appear. Each detached subtask gets a `task.updated`.
+ * where a dangling reference would otherwise appear. Tasks that waited for it (`blocked_by`) stop
+ * waiting for it, but do not start by themselves: its work never landed, so a person decides. Each
+ * task changed this way gets a `task.updated`.
  */
 export async function deleteTask(options: { db: Db; user: AuthUser; taskId: string }): Promise<void> {
   const { db, user, taskId } = options
@@ -38,7 +40,12 @@ export async function deleteTask(options: { db: Db; user: AuthUser; taskId: stri
       .set({ parentTaskId: null, updatedAt: new Date() })
       .where(eq(tasks.parentTaskId, taskId))
       .returning()
-    const batch: NewEvent[] = children.map((row) => {
+    const unblocked = await tx
+      .update(tasks)
+      .set({ blockedBy: sql`${tasks.blockedBy} - ${taskId}::text`, updatedAt: new Date() })
+      .where(sql`${tasks.blockedBy} @> ${JSON.stringify([taskId])}::jsonb`)
+      .returning()
+    const batch: NewEvent[] = [...children, ...unblocked].map((row) => {
       const child: Task = toTaskDto(row)
       return { type: 'task.updated', squadId: task.squadId, taskId: child.id, payload: child }
     })

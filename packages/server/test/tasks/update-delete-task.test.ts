@@ -1,5 +1,7 @@
 import { Board } from '@agent-squad/contract'
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tasks } from '../../src/db/schema.ts'
 import { skipReason } from '../helpers/test-db.ts'
 import { expectDense, insertAgent, insertRepository } from './board-fixture.ts'
 import { expectError, startTwoUserApi } from './two-user-api.ts'
@@ -111,6 +113,11 @@ describe.skipIf(skipReason)('tasks API: PATCH and DELETE', () => {
       const squad = await newSquad()
       const [a, b, c] = [await create({}, squad), await create({}, squad), await create({}, squad)]
       const sub = await create({ parent_task_id: b.id, status: 'todo' }, squad)
+      // c waited for b and a (a plan's order): it stops waiting for b, still waits for a.
+      await api.server.db.database.db
+        .update(tasks)
+        .set({ blockedBy: [b.id, a.id] })
+        .where(eq(tasks.id, c.id))
       expectError(await req('DELETE', `/tasks/${b.id}`, undefined, api.stranger), 404, 'not_found')
       const res = await req('DELETE', `/tasks/${b.id}`)
       expect(res.status).toBe(204)
@@ -120,6 +127,10 @@ describe.skipIf(skipReason)('tasks API: PATCH and DELETE', () => {
       expectDense(board)
       expect(board.columns[0]?.tasks.map((t) => t.id)).toEqual([a.id, c.id])
       expect((await req('GET', `/tasks/${sub.id}`)).json).toMatchObject({ parent_task_id: null })
+      expect((await req('GET', `/tasks/${c.id}`)).json).toMatchObject({
+        blocked_by: [a.id],
+        status: 'backlog',
+      })
     })
   })
 })
