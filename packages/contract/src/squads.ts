@@ -27,19 +27,38 @@ export const SquadWorkflow = z.strictObject({
 export type SquadWorkflow = z.infer<typeof SquadWorkflow>
 
 /** Settings a squad applies to every task it runs; each field has a server-side default. */
-export const SquadConfig = z.strictObject({
-  max_concurrency: z.number().int().min(1).max(64).optional(),
-  network: z.enum(['enabled', 'disabled']).optional(),
+const configFields = {
+  max_concurrency: z.number().int().min(1).max(64),
+  network: z.enum(['enabled', 'disabled']),
   keep_failed_sandbox_minutes: z
     .number()
     .int()
     .min(0)
-    .max(7 * 24 * 60)
-    .optional(),
-  reviewers: z.array(trimmed(1, 100)).max(20).optional(),
-  workflow: SquadWorkflow.optional(),
+    .max(7 * 24 * 60),
+  reviewers: z.array(trimmed(1, 100)).max(20),
+  workflow: SquadWorkflow,
+}
+type ConfigFields = typeof configFields
+
+export const SquadConfig = z.strictObject({
+  max_concurrency: configFields.max_concurrency.optional(),
+  network: configFields.network.optional(),
+  keep_failed_sandbox_minutes: configFields.keep_failed_sandbox_minutes.optional(),
+  reviewers: configFields.reviewers.optional(),
+  workflow: configFields.workflow.optional(),
 })
 export type SquadConfig = z.infer<typeof SquadConfig>
+
+/**
+ * A change to a squad's config, merged key by key into what it has: a key left out keeps its value,
+ * a key set to null goes back to the server's default.
+ */
+export const SquadConfigPatch = z.strictObject(
+  Object.fromEntries(
+    Object.entries(configFields).map(([key, field]) => [key, field.nullable().optional()]),
+  ) as { [K in keyof ConfigFields]: z.ZodOptional<z.ZodNullable<ConfigFields[K]>> },
+)
+export type SquadConfigPatch = z.infer<typeof SquadConfigPatch>
 
 export const Squad = z.object({
   id: Id,
@@ -65,6 +84,6 @@ export const UpdateSquadBody = z.strictObject({
   name: trimmed(1, 100).optional(),
   description: z.string().max(10_000).optional(),
   status: SquadStatus.optional(),
-  config: SquadConfig.optional(),
+  config: SquadConfigPatch.optional(),
 })
 export type UpdateSquadBody = z.infer<typeof UpdateSquadBody>

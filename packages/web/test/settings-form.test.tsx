@@ -69,6 +69,17 @@ describe('squad settings: the workflow', () => {
     })
   })
 
+  it('an emptied field goes back to the server default: it is sent as null', async () => {
+    const calls = renderForm()
+    fireEvent.change(screen.getByLabelText('Concurrency'), { target: { value: '' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }))
+    await waitFor(() => expect(calls.some((c) => c.method === 'PATCH')).toBe(true))
+    const sent = calls.find((c) => c.method === 'PATCH')?.body as { config: Record<string, unknown> }
+    expect(sent.config.max_concurrency).toBeNull()
+    // Fields that were never set are left out, not nulled.
+    expect('network' in sent.config).toBe(false)
+  })
+
   it('refuses more review rounds than the server allows, next to the field', () => {
     const calls = renderForm()
     fireEvent.change(screen.getByLabelText('Workflow'), { target: { value: 'team' } })

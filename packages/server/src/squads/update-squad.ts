@@ -1,4 +1,4 @@
-import type { Squad, UpdateSquadBody } from '@agent-squad/contract'
+import type { Squad, SquadConfigPatch, UpdateSquadBody } from '@agent-squad/contract'
 import { eq } from 'drizzle-orm'
 import type { AuthUser } from '../auth/auth-user.ts'
 import type { Db } from '../db/database.ts'
@@ -6,6 +6,19 @@ import { squads } from '../db/schema.ts'
 import { appendEvent } from '../events/append-event.ts'
 import { findOwnedSquad } from './find-owned-squad.ts'
 import { toSquadDto } from './squad-dto.ts'
+
+/**
+ * Config is merged key by key, so a client can change one setting without resending all; a key
+ * sent as null is removed, which puts that setting back on the server's default.
+ */
+function mergeConfig(current: Record<string, unknown>, patch: SquadConfigPatch): Record<string, unknown> {
+  const next = { ...current }
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete next[key]
+    else if (value !== undefined) next[key] = value
+  }
+  return next
+}
 
 export async function updateSquad(options: {
   db: Db
@@ -22,8 +35,7 @@ export async function updateSquad(options: {
         name: input.name ?? current.name,
         description: input.description ?? current.description,
         status: input.status ?? current.status,
-        // Config is merged key by key, so a client can change one setting without resending all.
-        config: input.config ? { ...current.config, ...input.config } : current.config,
+        config: input.config ? mergeConfig(current.config, input.config) : current.config,
         updatedAt: new Date(),
       })
       .where(eq(squads.id, squadId))

@@ -32,6 +32,19 @@ describe.skipIf(skipReason)('squads API', () => {
     })
     expect(patched.status).toBe(200)
     expect(Squad.parse(patched.json)).toMatchObject({ status: 'archived', config: { max_concurrency: 3 } })
+    // Config merges key by key; null puts a setting back on the server's default.
+    const merged = await server.request('PATCH', `/api/v1/squads/${squad.id}`, {
+      body: { config: { network: 'disabled' } },
+    })
+    expect(Squad.parse(merged.json).config).toEqual({ max_concurrency: 3, network: 'disabled' })
+    const reset = await server.request('PATCH', `/api/v1/squads/${squad.id}`, {
+      body: { config: { max_concurrency: null } },
+    })
+    expect(Squad.parse(reset.json).config).toEqual({ network: 'disabled' })
+    const bad = await server.request('PATCH', `/api/v1/squads/${squad.id}`, {
+      body: { config: { max_concurrency: 0 } },
+    })
+    expect(bad.status).toBe(422)
 
     expect((await server.request('DELETE', `/api/v1/squads/${squad.id}`)).status).toBe(204)
     expect((await server.request('GET', `/api/v1/squads/${squad.id}`)).status).toBe(404)

@@ -11,6 +11,9 @@ const numberOrUndefined = (text: string) => (text.trim() === '' ? undefined : Nu
 
 type Issue = { path: readonly PropertyKey[]; message: string }
 
+/** Settings whose field may be left empty for the server's default. */
+const resettable = ['max_concurrency', 'network', 'keep_failed_sandbox_minutes'] as const
+
 /** Field errors by name; the workflow's two fields are nested, so their messages name the leaf. */
 const workflowErrors = (issues: readonly Issue[]) =>
   fieldErrors(issues.map((i) => (i.path[0] === 'workflow' ? { ...i, path: i.path.slice(1) } : i)))
@@ -45,7 +48,12 @@ export function SettingsForm({ squad }: { squad: Squad }) {
     })
     if (!parsed.success) return setErrors(workflowErrors(parsed.error.issues))
     setErrors({})
-    update.mutate({ config: parsed.data }, { onSuccess: () => toast('Settings saved', 'success') })
+    // A field emptied goes back to the server's default: the server merges keys, null removes one.
+    const cleared = resettable.filter((key) => parsed.data[key] === undefined && config[key] !== undefined)
+    update.mutate(
+      { config: { ...parsed.data, ...Object.fromEntries(cleared.map((key) => [key, null])) } },
+      { onSuccess: () => toast('Settings saved', 'success') },
+    )
   }
 
   return (
