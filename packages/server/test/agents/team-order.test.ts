@@ -150,7 +150,7 @@ describe.skipIf(skip)(
         (v as { items: unknown[] }).items.map((p) => PullRequest.parse(p)),
       )
       expect(pulls.map((p) => `${p.head}:${p.task_id}`)).toEqual([`${branch}:${parent.id}`])
-      expect(pulls[0]?.title.toLowerCase()).toContain('hand it on')
+      expect(pulls[0]?.title).toBe('Hand it on')
       const commits = await json(
         server,
         'GET',

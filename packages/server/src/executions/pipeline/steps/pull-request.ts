@@ -15,16 +15,15 @@ export const pullRequest: Step = async (ctx) => {
   if (!branchName) throw new Error('execution has no branch')
   const [row] = await ctx.deps.db.select().from(taskExecutions).where(eq(taskExecutions.id, ctx.execution.id))
   const commits = row?.commitHistory ?? []
-  // A chain's pull request is the parent's: its title, its task link, its column.
+  // A chain's pull request is the parent's: its title, its task link, its column (the parent's
+  // own revision included), and its description tells what every link did, not only the last one.
   const chained = ctx.branchTask.id !== ctx.task.id
   const prTask = ctx.branchTask
-  const header = chained
-    ? prTask.title
-    : (commits[commits.length - 1]?.message.split('\n')[0] ?? prTask.title)
   const summary = typeof ctx.results.agent?.summary === 'string' ? ctx.results.agent.summary : ''
-  // A chain's pull request tells what every link did so far, not only the last one.
-  const description =
-    (chained || teamWorkflowOf(ctx.squadConfig).chain ? await chainSummary(ctx, summary) : null) ?? summary
+  const chainText = chained || teamWorkflowOf(ctx.squadConfig).chain ? await chainSummary(ctx, summary) : null
+  const header =
+    chainText !== null ? prTask.title : (commits[commits.length - 1]?.message.split('\n')[0] ?? prTask.title)
+  const description = chainText ?? summary
   await ctx.store.gitProgress({
     operation: 'pull_request',
     phase: 'started',
