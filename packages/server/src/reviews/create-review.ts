@@ -1,14 +1,11 @@
 import type { CreateReviewBody, CreateReviewResult } from '@agent-squad/contract'
-import { eq } from 'drizzle-orm'
 import type { AuthUser } from '../auth/auth-user.ts'
 import type { Db } from '../db/database.ts'
-import { reviews } from '../db/schema.ts'
 import { AppError } from '../domain/errors.ts'
 import { appendEvents } from '../events/append-event.ts'
 import { findOwnedSquad } from '../squads/find-owned-squad.ts'
 import { findOwnedTask } from '../tasks/find-owned-task.ts'
 import { pullRequestUrlOf, recordReview } from '../workflow/record-review.ts'
-import { toReviewDto } from './review-dto.ts'
 
 /**
  * A person's review of a task's pull request. Changes requested go back to the implementing agent
@@ -42,8 +39,6 @@ export async function createReview(options: {
       followUp: true,
     })
     await appendEvents(tx, recorded.events)
-    const [row] = await tx.select().from(reviews).where(eq(reviews.id, recorded.reviewId))
-    if (!row) throw new Error('the review just stored is gone')
-    return { review: toReviewDto(row), follow_up_execution_id: recorded.followUpExecutionId }
+    return { review: recorded.review, follow_up_execution_id: recorded.review.follow_up_execution_id }
   })
 }

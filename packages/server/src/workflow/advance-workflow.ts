@@ -68,7 +68,7 @@ export async function advanceWorkflow(
         followUp: revisions < workflow.maxReviewRounds,
       })
       events.push(...recorded.events)
-      if (recorded.followUpExecutionId) column = 'in_progress'
+      if (recorded.review.follow_up_execution_id) column = 'in_progress'
     }
   } else if (workflow.chain && task.parentTaskId && (outcome === 'succeeded' || outcome === 'no_changes')) {
     // A link of a chain: its work is on the parent's branch, so it is done, and hands on.

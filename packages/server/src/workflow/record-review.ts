@@ -1,4 +1,4 @@
-import type { ReviewComment, ReviewVerdict } from '@agent-squad/contract'
+import type { Review, ReviewComment, ReviewVerdict } from '@agent-squad/contract'
 import { and, count, desc, eq, inArray, isNotNull, or, type SQL } from 'drizzle-orm'
 import type { Executor } from '../db/database.ts'
 import { reviews, taskExecutions, tasks } from '../db/schema.ts'
@@ -57,7 +57,7 @@ export async function recordReview(
     /** Whether changes requested start a revision (false once the rounds are used up). */
     followUp: boolean
   },
-): Promise<{ events: NewEvent[]; followUpExecutionId: string | null; reviewId: string }> {
+): Promise<{ events: NewEvent[]; review: Review }> {
   const { task } = options
   const [done] = await tx.select({ n: count() }).from(reviews).where(eq(reviews.taskId, task.id))
   const events: NewEvent[] = []
@@ -87,11 +87,7 @@ export async function recordReview(
     })
     .returning()
   if (!row) throw new Error('insert returned no row')
-  events.unshift({
-    type: 'review.submitted',
-    squadId: task.squadId,
-    taskId: task.id,
-    payload: toReviewDto(row),
-  })
-  return { events, followUpExecutionId, reviewId: row.id }
+  const review = toReviewDto(row)
+  events.unshift({ type: 'review.submitted', squadId: task.squadId, taskId: task.id, payload: review })
+  return { events, review }
 }
