@@ -1,7 +1,10 @@
 import { Agent, Execution, Review, Task } from '@agent-squad/contract'
+import { afterAll, beforeAll } from 'vitest'
 import { skipReason } from '../helpers/test-db.ts'
-import type { TestServer } from '../helpers/test-server.ts'
+import { startTestServer, type TestServer } from '../helpers/test-server.ts'
+import { setupSquad } from '../pipeline/pipeline-fixture.ts'
 import { hasBwrap } from './agent-harness.ts'
+import { startFakeOpenAI } from './fakes/openai-chat-server.ts'
 import type { FakeModelServer, FakeTurn, RecordedRequest } from './fakes/scripted-model.ts'
 
 /**
@@ -213,4 +216,50 @@ export async function createAgent(
     llm_model: 'squad-model',
     config: { base_url: model.url },
   })
+}
+
+/**
+ * A squad in team mode on `files`: `config` set, the pipeline fixture's script agent stepped aside
+ * (only model agents take work), and one model agent per `name: role`, all on the fake model.
+ */
+export async function setupTeam(
+  server: TestServer,
+  model: FakeModelServer,
+  config: Record<string, unknown>,
+  members: Record<string, string>,
+) {
+  const { squad, agent: scriptBot, repo } = await setupSquad(server, files)
+  await json(server, 'PATCH', `/api/v1/squads/${squad.id}`, (v) => v, { config })
+  await json(server, 'PATCH', `/api/v1/agents/${scriptBot.id}`, (v) => v, { is_active: false })
+  const agents: Record<string, Agent> = {}
+  for (const [name, role] of Object.entries(members))
+    agents[name] = await createAgent(server, squad.id, model, name, role)
+  const agent = (name: string) => {
+    const found = agents[name]
+    if (!found) throw new Error(`no agent ${name}`)
+    return found
+  }
+  return { squad, repo, agent }
+}
+
+/** A server that runs executions, and the fake model every agent talks to. */
+export function useTeamServer(): { server(): TestServer; model(): FakeModelServer } {
+  let server: TestServer | undefined
+  let model: FakeModelServer | undefined
+  beforeAll(async () => {
+    model = await startFakeOpenAI(squadScript)
+    server = await startTestServer({
+      env: { SQUAD_WORKER: 'true', SQUAD_KEEP_FAILED_SANDBOX_MINUTES: '0' },
+      engineTuning: { pollMs: 100, gitBaseDelayMs: 20 },
+    })
+  })
+  afterAll(async () => {
+    await server?.stop()
+    await model?.close()
+  })
+  const need = <T>(value: T | undefined): T => {
+    if (!value) throw new Error('the team server is not started')
+    return value
+  }
+  return { server: () => need(server), model: () => need(model) }
 }

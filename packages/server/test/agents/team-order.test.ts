@@ -1,48 +1,32 @@
 import { PullRequest } from '@agent-squad/contract'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
-import { createTask, setupSquad, startTask } from '../pipeline/pipeline-fixture.ts'
-import { startFakeOpenAI } from './fakes/openai-chat-server.ts'
-import type { FakeModelServer } from './fakes/scripted-model.ts'
+import { describe, expect, it } from 'vitest'
+import { createTask, startTask } from '../pipeline/pipeline-fixture.ts'
 import {
-  createAgent,
   executionsOf,
-  files,
   json,
   reviewsOf,
   settle,
+  setupTeam,
   skip,
-  squadScript,
   tasksOf,
+  useTeamServer,
 } from './team-fixture.ts'
 
 describe.skipIf(skip)(
   'a team that orders its subtasks: after a merge, or as a chain on one branch (fake model over HTTP)',
   () => {
-    let server: TestServer
-    let model: FakeModelServer
-    beforeAll(async () => {
-      model = await startFakeOpenAI(squadScript)
-      server = await startTestServer({
-        env: { SQUAD_WORKER: 'true', SQUAD_KEEP_FAILED_SANDBOX_MINUTES: '0' },
-        engineTuning: { pollMs: 100, gitBaseDelayMs: 20 },
-      })
-    })
-    afterAll(async () => {
-      await server?.stop()
-      await model?.close()
-    })
+    const team = useTeamServer()
 
     it('a plan can order subtasks: the one that builds on another starts when that one is merged', async () => {
-      const { squad, agent: scriptBot, repo } = await setupSquad(server, files)
-      await json(server, 'PATCH', `/api/v1/squads/${squad.id}`, (v) => v, {
-        config: { max_concurrency: 4, workflow: { mode: 'team' } },
-      })
-      await json(server, 'PATCH', `/api/v1/agents/${scriptBot.id}`, (v) => v, { is_active: false })
-      const lead = await createAgent(server, squad.id, model, 'Lena', 'lead')
-      await createAgent(server, squad.id, model, 'Bo', 'backend')
-      await createAgent(server, squad.id, model, 'Fay', 'frontend')
-      await createAgent(server, squad.id, model, 'Rex', 'reviewer')
+      const server = team.server()
+      const model = team.model()
+      const { squad, repo, agent } = await setupTeam(
+        server,
+        model,
+        { max_concurrency: 4, workflow: { mode: 'team' } },
+        { Lena: 'lead', Bo: 'backend', Fay: 'frontend', Rex: 'reviewer' },
+      )
+      const lead = agent('Lena')
       const parent = await createTask(server, squad.id, {
         title: 'Ship in order',
         repository_id: repo.id,
@@ -93,15 +77,17 @@ describe.skipIf(skip)(
     }, 150_000)
 
     it('a chain hands the work on along the parent branch and ends in one pull request, reviewed as a whole', async () => {
-      const { squad, agent: scriptBot, repo } = await setupSquad(server, files)
-      await json(server, 'PATCH', `/api/v1/squads/${squad.id}`, (v) => v, {
-        config: { max_concurrency: 4, workflow: { mode: 'team', subtasks: 'chain' } },
-      })
-      await json(server, 'PATCH', `/api/v1/agents/${scriptBot.id}`, (v) => v, { is_active: false })
-      const lead = await createAgent(server, squad.id, model, 'Lena', 'lead')
-      await createAgent(server, squad.id, model, 'Bo', 'backend')
-      const frontend = await createAgent(server, squad.id, model, 'Fay', 'frontend')
-      const reviewer = await createAgent(server, squad.id, model, 'Rex', 'reviewer')
+      const server = team.server()
+      const model = team.model()
+      const { squad, repo, agent } = await setupTeam(
+        server,
+        model,
+        { max_concurrency: 4, workflow: { mode: 'team', subtasks: 'chain' } },
+        { Lena: 'lead', Bo: 'backend', Fay: 'frontend', Rex: 'reviewer' },
+      )
+      const lead = agent('Lena')
+      const frontend = agent('Fay')
+      const reviewer = agent('Rex')
       const parent = await createTask(server, squad.id, {
         title: 'Hand it on',
         repository_id: repo.id,

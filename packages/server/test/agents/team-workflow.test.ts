@@ -1,51 +1,38 @@
 import { type Execution, PullRequest, type StreamEvent } from '@agent-squad/contract'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { openSse } from '../helpers/sse-client.ts'
-import { startTestServer, type TestServer } from '../helpers/test-server.ts'
-import { createTask, logOf, setupSquad, startTask } from '../pipeline/pipeline-fixture.ts'
-import { startFakeOpenAI } from './fakes/openai-chat-server.ts'
-import type { FakeModelServer, RecordedRequest } from './fakes/scripted-model.ts'
+import { createTask, logOf, startTask } from '../pipeline/pipeline-fixture.ts'
+import type { RecordedRequest } from './fakes/scripted-model.ts'
 import {
   conversationOf,
-  createAgent,
   executionsOf,
-  files,
   json,
   reviewsOf,
   settle,
+  setupTeam,
   skip,
-  squadScript,
   tasksOf,
+  useTeamServer,
 } from './team-fixture.ts'
 
 describe.skipIf(skip)(
   'a squad that works as a team (lead, specialists, reviewer; fake model over HTTP)',
   () => {
-    let server: TestServer
-    let model: FakeModelServer
-    beforeAll(async () => {
-      model = await startFakeOpenAI(squadScript)
-      server = await startTestServer({
-        env: { SQUAD_WORKER: 'true', SQUAD_KEEP_FAILED_SANDBOX_MINUTES: '0' },
-        engineTuning: { pollMs: 100, gitBaseDelayMs: 20 },
-      })
-    })
-    afterAll(async () => {
-      await server?.stop()
-      await model?.close()
-    })
+    const team = useTeamServer()
 
     it('the lead splits, two specialists work in parallel, the reviewer asks once, the revision lands on the same PR, overlaps are flagged', async () => {
-      const { squad, agent: scriptBot, repo } = await setupSquad(server, files)
-      await json(server, 'PATCH', `/api/v1/squads/${squad.id}`, (v) => v, {
-        config: { max_concurrency: 4, workflow: { mode: 'team', max_review_rounds: 2 } },
-      })
-      // Only the model agents take work: the fixture's script agent steps aside.
-      await json(server, 'PATCH', `/api/v1/agents/${scriptBot.id}`, (v) => v, { is_active: false })
-      const lead = await createAgent(server, squad.id, model, 'Lena', 'lead')
-      const backend = await createAgent(server, squad.id, model, 'Bo', 'backend')
-      const frontend = await createAgent(server, squad.id, model, 'Fay', 'frontend')
-      const reviewer = await createAgent(server, squad.id, model, 'Rex', 'reviewer')
+      const server = team.server()
+      const model = team.model()
+      const { squad, repo, agent } = await setupTeam(
+        server,
+        model,
+        { max_concurrency: 4, workflow: { mode: 'team', max_review_rounds: 2 } },
+        { Lena: 'lead', Bo: 'backend', Fay: 'frontend', Rex: 'reviewer' },
+      )
+      const lead = agent('Lena')
+      const backend = agent('Bo')
+      const frontend = agent('Fay')
+      const reviewer = agent('Rex')
       const squadStream = await openSse(`${server.url}/api/v1/sse/squads/${squad.id}`)
       try {
         const parent = await createTask(server, squad.id, {
@@ -204,13 +191,15 @@ describe.skipIf(skip)(
     }, 180_000)
 
     it('review rounds are bounded: with none left, changes requested wait for a person', async () => {
-      const { squad, agent: scriptBot, repo } = await setupSquad(server, files)
-      await json(server, 'PATCH', `/api/v1/squads/${squad.id}`, (v) => v, {
-        config: { workflow: { mode: 'team', max_review_rounds: 0 } },
-      })
-      await json(server, 'PATCH', `/api/v1/agents/${scriptBot.id}`, (v) => v, { is_active: false })
-      const backend = await createAgent(server, squad.id, model, 'Bo', 'backend')
-      await createAgent(server, squad.id, model, 'Rex', 'reviewer')
+      const server = team.server()
+      const model = team.model()
+      const { squad, repo, agent } = await setupTeam(
+        server,
+        model,
+        { workflow: { mode: 'team', max_review_rounds: 0 } },
+        { Bo: 'backend', Rex: 'reviewer' },
+      )
+      const backend = agent('Bo')
       // Assigned straight to a specialist: no plan, implemented, then reviewed.
       const task = await createTask(server, squad.id, {
         title: 'Bump the API',
