@@ -1,27 +1,7 @@
-// Twenty built-in agent executions at once against a real `squad serve` child process, each talking
-// to one fake OpenAI-compatible model server (in this process) and working in its own bubblewrap
-// sandbox (the default local provider): read a file, edit it, run a test, finish, then commit, push
-// and open a pull request. Beside it, in the same run, the baseline: the same tasks run one at a time.
-//
-//   node bench/agents-concurrent.ts                PGlite in the server's data folder
-//   node bench/agents-concurrent.ts --postgres     a new database on 127.0.0.1:5432 (SQUAD_BENCH_POSTGRES_URL)
-//   options: --tasks 20 --runs 1 --sequential 20 (tasks in the one-at-a-time baseline)
-//            --chunk-delay 2 (ms between the model's streamed chunks)
-//
-// Target: 20 concurrent built-in agent executions against the fake model: completion, peak memory,
-// event rate. Figures: completed/failed, wall time (all started → last finished), per-execution
-// duration (queued_at → finished_at) p50/p99, peak RSS of the server process and of its whole process
-// tree (/proc every 100 ms, and VmHWM), events written (each task's stream replayed after the pass:
-// exact count, by type, rate over the pass), model requests served and requests/s. Every figure is
-// also given as a ratio to the baseline (one at a time, same process, same server), because the
-// machine is shared and noisy. Benchmarks print, they never assert.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import {
   Agent,
   Execution,
@@ -38,6 +18,7 @@ import { openSse, type SseClient } from '../packages/server/test/helpers/sse-cli
 import { parseArgs, printTable } from './lib/args.ts'
 import { git } from './lib/generate-repo.ts'
 import { createBenchDatabase } from './lib/postgres.ts'
+import { type SquadServe, startSquadServe } from './lib/squad-serve.ts'
 
 const args = parseArgs()
 const taskCount = args.number('tasks', 20)
@@ -45,7 +26,6 @@ const runs = args.number('runs', 1)
 const sequentialCount = args.number('sequential', taskCount)
 const chunkDelayMs = args.number('chunk-delay', 2)
 const onPostgres = args.has('postgres')
-const bin = fileURLToPath(new URL('../packages/server/bin/squad.js', import.meta.url))
 const PASS_TIMEOUT_MS = 10 * 60_000
 const MODEL_KEY = 'sk-bench-agents-0123456789abcdef'
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'no_changes'])
@@ -60,15 +40,6 @@ const ratio = (value: number, base: number) =>
   Number.isFinite(value / base) ? `${(value / base).toFixed(2)}x` : '—'
 const at = (iso: string | null | undefined) => (iso ? Date.parse(iso) : Number.NaN)
 const sleep = (time: number) => new Promise((resolve) => setTimeout(resolve, time))
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const address = probe.address()
-  await new Promise<void>((resolve) => probe.close(() => resolve()))
-  if (!address || typeof address === 'string') throw new Error('no free port')
-  return address.port
-}
 
 /** kB of one field of /proc/<pid>/status (0 when the process is gone). */
 function statusKb(pid: number, field: string): number {
@@ -205,26 +176,17 @@ const fake = await startFakeOpenAI((request) => turnFor(request))
 
 const work = await mkdtemp(join(tmpdir(), 'squad-bench-agents-'))
 const pgDb = onPostgres ? await createBenchDatabase() : null
-let server: ChildProcess | undefined
+let server: SquadServe | undefined
 let sampler: NodeJS.Timeout | undefined
 let squadStream: SseClient | undefined
 
 try {
   // ── A real `squad serve`, in its own process so its RSS is its own ─────────────────────────────
-  const port = await freePort()
-  const base = `http://127.0.0.1:${port}`
-  server = spawn(process.execPath, [bin, 'serve'], {
+  server = await startSquadServe({
     cwd: work,
+    stderrCap: 256 * 1024,
     env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NO_COLOR: '1',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      SQUAD_AUTH: 'none',
       SQUAD_DATA_DIR: join(work, 'data'),
-      SQUAD_LOG_LEVEL: 'warn',
-      SQUAD_LOG_FORMAT: 'json',
       SQUAD_SANDBOX: 'local',
       SQUAD_KEEP_FAILED_SANDBOX_MINUTES: '0',
       SQUAD_MAX_CONCURRENCY: String(taskCount),
@@ -232,26 +194,8 @@ try {
       SQUAD_BENCH_MODEL_KEY: MODEL_KEY,
       ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
   })
-  let serverErr = ''
-  server.stderr?.on('data', (chunk: Buffer) => {
-    if (serverErr.length < 256 * 1024) serverErr += chunk.toString()
-  })
-  const pid = server.pid as number
-  const bootStart = performance.now()
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`squad serve exited early:\n${serverErr}`)
-    const ok = await fetch(`${base}/api/v1/health`)
-      .then(async (res) => {
-        await res.arrayBuffer()
-        return res.ok
-      })
-      .catch(() => false)
-    if (ok) break
-    if (performance.now() - bootStart > 90_000) throw new Error(`squad serve did not answer:\n${serverErr}`)
-    await sleep(20)
-  }
+  const { base, pid } = server
 
   async function api(method: string, path: string, body?: unknown): Promise<unknown> {
     const res = await fetch(`${base}${path}`, {
@@ -321,7 +265,7 @@ try {
         throw new Error(
           `${executionIds.filter((id) => !finishedAt.has(id)).length} executions did not finish`,
         )
-      if (server?.exitCode !== null) throw new Error(`squad serve exited:\n${serverErr}`)
+      if (server?.child.exitCode !== null) throw new Error(`squad serve exited:\n${server?.stderr()}`)
       // A fallback in case the stream dropped: ask the API every 5 s about what is still open.
       if (performance.now() - lastPoll > 5000) {
         lastPoll = performance.now()
@@ -646,12 +590,7 @@ try {
 } finally {
   if (sampler) clearInterval(sampler)
   squadStream?.abort()
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server?.once('exit', resolve))
-    server.kill('SIGTERM')
-    await Promise.race([exited, sleep(20_000)])
-    if (server.exitCode === null) server.kill('SIGKILL')
-  }
+  await server?.stop()
   await fake.close()
   await pgDb?.drop().catch(() => {})
   await releaseWorkspace(work).catch(() => {})

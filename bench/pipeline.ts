@@ -14,13 +14,11 @@
 // minute, and the server process's peak RSS (VmHWM, and /proc samples every 50 ms). It checks that
 // every task ended with an open pull request and that all the branches merge into main together
 // without a conflict. Benchmarks print, they never assert.
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import {
   Agent,
   Execution,
@@ -34,6 +32,7 @@ import { releaseWorkspace } from '../packages/server/src/sandbox/local/workspace
 import { parseArgs, printTable } from './lib/args.ts'
 import { generateRepo, git, pathOf } from './lib/generate-repo.ts'
 import { createBenchDatabase } from './lib/postgres.ts'
+import { type SquadServe, startSquadServe } from './lib/squad-serve.ts'
 
 const args = parseArgs()
 const taskCount = args.number('tasks', 20)
@@ -44,12 +43,11 @@ const baselineRuns = args.number('baseline-runs', 3)
 const aloneRuns = args.number('alone-runs', 3)
 const keptRepo = args.string('keep-repo', '')
 const onPostgres = args.has('postgres')
-const bin = fileURLToPath(new URL('../packages/server/bin/squad.js', import.meta.url))
 const TASK_TIMEOUT_MS = 10 * 60_000
 
 const work = await mkdtemp(join(tmpdir(), 'squad-bench-pipeline-'))
 const pgDb = onPostgres ? await createBenchDatabase() : null
-let server: ChildProcess | undefined
+let server: SquadServe | undefined
 let sampler: NodeJS.Timeout | undefined
 
 const elapsed = async (fn: () => Promise<unknown>) => {
@@ -64,15 +62,6 @@ const quantile = (values: number[], q: number) => {
 const ms = (value: number) =>
   Number.isNaN(value) ? '—' : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(0)} ms`
 const at = (iso: string | null | undefined) => (iso ? Date.parse(iso) : Number.NaN)
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const address = probe.address()
-  await new Promise<void>((resolve) => probe.close(() => resolve()))
-  if (!address || typeof address === 'string') throw new Error('no free port')
-  return address.port
-}
 
 /** Resident memory of a process in MB: VmRSS now, VmHWM the kernel's high-water mark. */
 function memoryOf(pid: number): { rss: number; hwm: number } {
@@ -89,44 +78,16 @@ try {
   })
 
   // A real `squad serve`, in its own process so its RSS is its own.
-  const port = await freePort()
-  const base = `http://127.0.0.1:${port}`
-  server = spawn(process.execPath, [bin, 'serve'], {
+  server = await startSquadServe({
     cwd: work,
     env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NO_COLOR: '1',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      SQUAD_AUTH: 'none',
       SQUAD_DATA_DIR: join(work, 'data'),
-      SQUAD_LOG_LEVEL: 'warn',
-      SQUAD_LOG_FORMAT: 'json',
       SQUAD_MAX_CONCURRENCY: String(taskCount),
       SQUAD_SQUAD_CONCURRENCY: String(taskCount),
       ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
   })
-  let serverErr = ''
-  server.stderr?.on('data', (chunk: Buffer) => {
-    if (serverErr.length < 64 * 1024) serverErr += chunk.toString()
-  })
-  const pid = server.pid as number
-  const started = performance.now()
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`squad serve exited early:\n${serverErr}`)
-    const ok = await fetch(`${base}/api/v1/health`)
-      .then(async (res) => {
-        await res.arrayBuffer()
-        return res.ok
-      })
-      .catch(() => false)
-    if (ok) break
-    if (performance.now() - started > 90_000) throw new Error(`squad serve did not answer:\n${serverErr}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  const { base, pid } = server
   const startup = memoryOf(pid)
   const idleRss = startup.rss
   // RSS sampled every 50 ms from here on, with the peak of each phase of the run.
@@ -423,12 +384,7 @@ try {
   )
 } finally {
   if (sampler) clearInterval(sampler)
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server?.once('exit', resolve))
-    server.kill('SIGTERM')
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))])
-    if (server.exitCode === null) server.kill('SIGKILL')
-  }
+  await server?.stop()
   await pgDb?.drop().catch(() => {})
   await releaseWorkspace(work).catch(() => {})
   await rm(work, { recursive: true, force: true }).catch(() => {})
