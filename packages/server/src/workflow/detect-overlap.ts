@@ -22,7 +22,14 @@ const branchFilesOf = (result: Record<string, unknown> | null): string[] =>
  */
 export async function detectOverlap(
   db: Db,
-  mine: { executionId: string; taskId: string; squadId: string; repositoryId: string; files: string[] },
+  mine: {
+    executionId: string
+    taskId: string
+    taskNumber: number
+    squadId: string
+    repositoryId: string
+    files: string[]
+  },
 ): Promise<ExecutionOverlap[]> {
   if (!mine.files.length) return []
   return db.transaction(async (tx) => {
@@ -57,7 +64,6 @@ export async function detectOverlap(
         ),
       )
       .orderBy(desc(taskExecutions.queuedAt))
-    const [me] = await tx.select({ number: tasks.number }).from(tasks).where(eq(tasks.id, mine.taskId))
     const seen = new Set<string>()
     const overlaps: ExecutionOverlap[] = []
     const events: NewEvent[] = []
@@ -96,7 +102,7 @@ export async function detectOverlap(
             task_id: other.taskId,
             other_execution_id: mine.executionId,
             other_task_id: mine.taskId,
-            other_task_number: me?.number ?? 1,
+            other_task_number: mine.taskNumber,
           },
         },
       )

@@ -40,6 +40,7 @@ async function warnOfOverlap(ctx: ExecutionContext, result: Record<string, unkno
     const overlaps = await detectOverlap(ctx.deps.db, {
       executionId: ctx.execution.id,
       taskId: ctx.task.id,
+      taskNumber: ctx.task.number,
       squadId: ctx.task.squadId,
       repositoryId: ctx.repo.id,
       files,
