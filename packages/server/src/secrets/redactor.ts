@@ -1,4 +1,13 @@
 export const REDACTED = '***'
+
+/** Redacts every string inside a JSON value (`redact` is a redactor's `redact`). */
+export const redactDeep = <T>(value: T, redact: (text: string) => string): T => {
+  if (typeof value === 'string') return redact(value) as T
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact)) as T
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)])) as T
+  return value
+}
 const MIN_SECRET_LENGTH = 6
 
 /**

@@ -2,13 +2,14 @@ import { type JSONSchema7, jsonSchema, type LanguageModel, type ModelMessage, ty
 import { z } from 'zod'
 import { AppError } from '../../../domain/errors.ts'
 import type { Sandbox } from '../../../sandbox/sandbox-provider.ts'
+import { redactDeep } from '../../../secrets/redactor.ts'
 import type { AgentAssignment, AgentLog } from '../agent-runtime.ts'
 import type { Conversation } from './conversation.ts'
 import { streamModelStep } from './model-call.ts'
 import { describeModelFailure } from './model-errors.ts'
 import { ModelAttemptsFailed, type RetryOptions, withModelRetries } from './model-retry.ts'
 import { costOf, type Price } from './pricing.ts'
-import { callTool, type FinishResult, redactDeep, type ToolContext, type ToolDefinition } from './tool.ts'
+import { callTool, type FinishResult, type ToolContext, type ToolDefinition } from './tool.ts'
 
 export type LoopLimits = {
   /** Model calls per run. */

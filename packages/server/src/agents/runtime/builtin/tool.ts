@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { AppError } from '../../../domain/errors.ts'
 import type { CommitType } from '../../../git/conventional-commit.ts'
 import type { Sandbox } from '../../../sandbox/sandbox-provider.ts'
+import { redactDeep } from '../../../secrets/redactor.ts'
 import type { AgentAssignment, AgentLog, AgentPlan, AgentReview } from '../agent-runtime.ts'
 import { checkRealPaths, confineToWorkspace, PathEscapeError } from './workspace-path.ts'
 
@@ -78,15 +79,6 @@ export function truncateMiddle(text: string, max: number): string {
   const tail = max - head
   const omitted = text.length - head - tail
   return `${text.slice(0, head)}\n\n[… ${omitted} characters omitted: narrow the command, or use read with offset/limit or grep …]\n\n${text.slice(text.length - tail)}`
-}
-
-/** Redacts every string inside a JSON value. */
-export const redactDeep = (value: unknown, redact: (t: string) => string): unknown => {
-  if (typeof value === 'string') return redact(value)
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact))
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]))
-  return value
 }
 
 const errorText = (error: unknown): string => {
