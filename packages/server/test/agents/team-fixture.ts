@@ -88,6 +88,13 @@ export function squadScript(request: RecordedRequest): FakeTurn {
     return task.includes('review round 1')
       ? call('submit_review', { verdict: 'changes_requested', body: 'Add NOTES.md describing the flow.' })
       : call('submit_review', { verdict: 'approved', body: 'The chain is complete.' })
+  // A reviewer that quotes the key it was sent: what is stored must not hold it.
+  if (mode === 'review' && task.includes('Quote the key'))
+    return call('submit_review', {
+      verdict: 'changes_requested',
+      body: `Saw ${String(request.headers.authorization)} in my request.`,
+      comments: [{ path: 'README.md', line: 1, body: `${String(request.headers.authorization)}` }],
+    })
   if (mode === 'review' && task.includes('Touch the README'))
     return {
       error: { status: 401, body: { error: { message: 'invalid api key', type: 'invalid_request_error' } } },
@@ -136,6 +143,8 @@ export function squadScript(request: RecordedRequest): FakeTurn {
     return [call('write', { path: 'api.txt', content: 'api v3\n' }), finish('API v3.')][turn] as FakeTurn
   if (task.includes('Then the UI'))
     return [call('write', { path: 'ui.txt', content: 'ui v3\n' }), finish('UI v3.')][turn] as FakeTurn
+  if (task.includes('Quote the key'))
+    return [call('write', { path: 'README.md', content: '# Quoted\n' }), finish('Quoted.')][turn] as FakeTurn
   if (task.includes('Touch the README'))
     return [call('write', { path: 'README.md', content: '# Shop\n\nTouched.\n' }), finish('Touched.')][
       turn
@@ -208,13 +217,14 @@ export async function createAgent(
   model: FakeModelServer,
   name: string,
   role: string,
+  config: Record<string, unknown> = {},
 ) {
   return json(server, 'POST', `/api/v1/squads/${squadId}/agents`, (v) => Agent.parse(v), {
     name,
     role,
     llm_provider: 'openai-compatible',
     llm_model: 'squad-model',
-    config: { base_url: model.url },
+    config: { base_url: model.url, ...config },
   })
 }
 

@@ -5,6 +5,7 @@ import { createTask, logOf, startTask } from '../pipeline/pipeline-fixture.ts'
 import type { RecordedRequest } from './fakes/scripted-model.ts'
 import {
   conversationOf,
+  createAgent,
   executionsOf,
   json,
   reviewsOf,
@@ -233,5 +234,35 @@ describe.skipIf(skip)(
       expect((await tasksOf(server, squad.id)).find((t) => t.id === touched.id)?.status).toBe('in_review')
       expect(await reviewsOf(server, touched.id)).toEqual([])
     }, 150_000)
+
+    it('a review that quotes a secret is stored, streamed and handed on redacted', async () => {
+      const server = team.server()
+      const model = team.model()
+      const key = 'sk-team-review-key-0123456789abcdef'
+      process.env.SQUAD_TEST_TEAM_REVIEW_KEY = key
+      const { squad, repo, agent } = await setupTeam(
+        server,
+        model,
+        { workflow: { mode: 'team', max_review_rounds: 0 } },
+        { Bo: 'backend' },
+      )
+      await createAgent(server, squad.id, model, 'Rex', 'reviewer', {
+        api_key_env: 'SQUAD_TEST_TEAM_REVIEW_KEY',
+      })
+      const task = await createTask(server, squad.id, {
+        title: 'Quote the key',
+        repository_id: repo.id,
+        assignee_id: agent('Bo').id,
+      })
+      await startTask(server, task.id)
+      await settle(server, squad.id, async () => (await reviewsOf(server, task.id)).length === 1)
+      const [review] = await reviewsOf(server, task.id)
+      expect(review?.body).toBe('Saw Bearer *** in my request.')
+      expect(JSON.stringify(review)).not.toContain(key)
+      const [, reviewRun] = await executionsOf(server, task.id)
+      const step = await json(server, 'GET', `/api/v1/executions/${reviewRun?.id}`, (v) => JSON.stringify(v))
+      expect(step).not.toContain(key)
+      expect(await logOf(server, reviewRun?.id ?? '')).not.toContain(key)
+    }, 120_000)
   },
 )

@@ -1,5 +1,6 @@
 import { AppError } from '../../../domain/errors.ts'
 import { loadSquadSecrets } from '../../../secrets/load-squad-secrets.ts'
+import { redactDeep } from '../../../secrets/redactor.ts'
 import { createAgentEventSink } from '../agent-event-sink.ts'
 import { assignmentFor } from '../assignment.ts'
 import { requireSandbox, resultString, type Step } from '../execution-context.ts'
@@ -75,6 +76,7 @@ export const agent: Step = async (ctx) => {
   await conversation.close()
   if (assignment.mode === 'plan' && !outcome.plan) throw new Error('the agent made no plan')
   if (assignment.mode === 'review' && !outcome.review) throw new Error('the agent made no review')
+  const redact = (text: string) => ctx.redactor.redact(text)
   return {
     // A plan or a review changes no code: the run ends here, successfully, and the workflow goes on.
     ...(assignment.mode === 'implement' ? {} : { stop: 'succeeded' as const }),
@@ -88,8 +90,9 @@ export const agent: Step = async (ctx) => {
       agent_ms: Math.round(performance.now() - started),
       // Tokens and cost of the model calls (model agents only).
       ...(outcome.usage ? { usage: outcome.usage } : {}),
-      ...(outcome.plan ? { plan: outcome.plan } : {}),
-      ...(outcome.review ? { review: outcome.review } : {}),
+      // A plan becomes tasks and a review an event and a row: what the model wrote is redacted too.
+      ...(outcome.plan ? { plan: redactDeep(outcome.plan, redact) } : {}),
+      ...(outcome.review ? { review: redactDeep(outcome.review, redact) } : {}),
     },
   }
 }
