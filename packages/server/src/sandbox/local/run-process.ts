@@ -10,8 +10,16 @@ export type Launch = {
   args: string[]
   env: Record<string, string>
   cwd: string
-  /** Written to the child's fd 3, then closed (bwrap reads its options there with `--args 3`). */
-  fd3?: Buffer
+  /**
+   * Inputs the child reads from extra descriptors: `fds[i]` is written to fd 3 + i, then closed
+   * (bwrap reads its options from fd 3 with `--args 3`, and its seccomp filter from fd 4).
+   */
+  fds?: Buffer[]
+  /**
+   * Asked once a process has failed (non-zero exit or stopped): a line to add to its stderr when the
+   * launcher knows why better than the process can say (the sandbox is out of its disk quota).
+   */
+  explainFailure?: (result: RawResult) => Promise<string | undefined>
 }
 
 export type StopReason = 'timeout' | 'output_limit' | 'killed'
@@ -56,7 +64,7 @@ export async function startProcess(launch: Launch, opts: StartOpts): Promise<Run
     cwd: launch.cwd,
     env: launch.env,
     detached: true,
-    stdio: launch.fd3 ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', ...(launch.fds ?? []).map(() => 'pipe' as const)],
   })
   if (child.pid === undefined) {
     const error = await new Promise<Error>((resolve) => child.once('error', resolve))
@@ -122,11 +130,11 @@ export async function startProcess(launch: Launch, opts: StartOpts): Promise<Run
   const stdin = child.stdin as Writable
   stdin.on('error', () => {}) // EPIPE: the command did not read its input, which is its right.
   stdin.end(opts.stdin === undefined ? undefined : Buffer.from(opts.stdin))
-  if (launch.fd3) {
-    const fd3 = child.stdio[3] as Readable & Writable
-    fd3.on('error', () => {})
-    fd3.resume() // nothing is expected back, but the stream must flow to report its end
-    fd3.end(launch.fd3)
+  for (const [i, input] of (launch.fds ?? []).entries()) {
+    const fd = child.stdio[3 + i] as Readable & Writable
+    fd.on('error', () => {})
+    fd.resume() // nothing is expected back, but the stream must flow to report its end
+    fd.end(input)
   }
 
   const timer = opts.timeoutMs > 0 ? setTimeout(() => kill('timeout'), opts.timeoutMs).unref() : undefined
@@ -144,7 +152,7 @@ export async function startProcess(launch: Launch, opts: StartOpts): Promise<Run
     }, 1000).unref()
   })
 
-  const done = new Promise<RawResult>((resolve, reject) => {
+  const ended = new Promise<RawResult>((resolve, reject) => {
     child.once('close', (code, signal) => {
       if (timer) clearTimeout(timer)
       if (callbackError !== undefined) return reject(callbackError)
@@ -159,7 +167,20 @@ export async function startProcess(launch: Launch, opts: StartOpts): Promise<Run
       })
     })
   })
+  const done = launch.explainFailure ? ended.then((result) => explain(result, launch, opts)) : ended
   return { pid, done, kill }
+}
+
+/** Adds the launcher's explanation of a failure to the end of stderr (and to the live stream). */
+async function explain(result: RawResult, launch: Launch, opts: StartOpts): Promise<RawResult> {
+  if (result.exitCode === 0 && !result.error) return result
+  const note = await launch.explainFailure?.(result).catch(() => undefined)
+  if (!note) return result
+  const text = `${result.stderr.length && result.stderr.at(-1) !== 0x0a ? '\n' : ''}${note}\n`
+  try {
+    opts.onStderr?.(text)
+  } catch {}
+  return { ...result, stderr: Buffer.concat([result.stderr, Buffer.from(text)]) }
 }
 
 /** Decodes kept output; a cut that fell inside a multi-byte character drops that character's bytes. */
