@@ -11,8 +11,18 @@ export type GitFailure = {
 
 type Rule = { test: RegExp } & GitFailure
 
+/** Where the failed command worked: against a remote (fetch, push…), or only in a local repository. */
+export type GitFailureScope = 'remote' | 'local'
+
+/** Subcommands that talk to a remote; any other fails in a local repository. */
+const REMOTE_COMMANDS = new Set(['clone', 'fetch', 'pull', 'push', 'ls-remote'])
+
+/** The scope of `git <subcommand>` when the caller does not know better. */
+export const scopeOf = (subcommand: string | undefined): GitFailureScope =>
+  REMOTE_COMMANDS.has(subcommand ?? '') ? 'remote' : 'local'
+
 // Order matters: the first matching rule wins, so specific permanent cases come before generic ones.
-const rules: Rule[] = [
+const remoteRules: Rule[] = [
   {
     test: /protected branch|GH006|pre-receive hook declined.*protected|You're not authorized to push to this branch/i,
     kind: 'permanent',
@@ -63,8 +73,40 @@ const rules: Rule[] = [
   },
 ]
 
-export function classifyGitError(output: string): GitFailure {
-  for (const rule of rules)
+/**
+ * A command that worked only in a local repository (add, commit, rebase, a fetch from a folder)
+ * reached no remote and used no token, so none of the remote classes can be its cause: its
+ * "Permission denied" is a file's, not the token's, and a lock is not retried.
+ */
+const localRules: Rule[] = [
+  {
+    test: /index\.lock|cannot lock ref|Unable to create .*\.lock|unable to update local ref/i,
+    kind: 'permanent',
+    reason: 'a git lock file is in the way',
+    hint: 'Another git process holds it, or one stopped midway left it behind; nothing was retried.',
+  },
+  {
+    test: /No space left on device|Disk quota exceeded|out of its .* disk quota/i,
+    kind: 'permanent',
+    reason: 'the workspace is out of disk space',
+    hint: 'Nothing reached the remote. Free space in the workspace or raise the quota, then start the task again.',
+  },
+  {
+    test: /Permission denied|insufficient permission|Operation not permitted|Read-only file system/i,
+    kind: 'permanent',
+    reason: 'a file in the workspace could not be read or written',
+    hint: "No remote or token was involved: a file or folder (often under .git) lacks the permission git needs. git's own message follows.",
+  },
+]
+
+export function classifyGitError(output: string, scope: GitFailureScope = 'remote'): GitFailure {
+  for (const rule of scope === 'remote' ? remoteRules : localRules)
     if (rule.test.test(output)) return { kind: rule.kind, reason: rule.reason, hint: rule.hint }
-  return { kind: 'permanent', reason: 'git failed', hint: "Read git's message above." }
+  return scope === 'remote'
+    ? { kind: 'permanent', reason: 'git failed', hint: "Read git's message above." }
+    : {
+        kind: 'permanent',
+        reason: 'git stopped with an error in the workspace',
+        hint: "No remote or token was involved; git's own message follows.",
+      }
 }

@@ -1,14 +1,15 @@
 import type { GitProgress } from '@agent-squad/contract'
 import { AppError } from '../../domain/errors.ts'
 import type { GitCredentials } from '../../forge/forge.ts'
-import { classifyGitError } from '../../git/classify-git-error.ts'
+import { classifyGitError, type GitFailureScope, scopeOf } from '../../git/classify-git-error.ts'
 import { gitCredentialEnv } from '../../git/credentials.ts'
 import { withRetry } from '../../git/retry.ts'
 import { parseGitProgress } from '../../git/run-git.ts'
 import { shellCommand } from '../../git/shell-quote.ts'
+import { restoreWorkspaceConfig, workspaceGitConfig } from '../../git/workspace-config.ts'
 import { CommandExitError, type CommandResult } from '../../sandbox/sandbox-provider.ts'
 import type { Redactor } from '../../secrets/redactor.ts'
-import { type ExecutionContext, requireSandbox } from './execution-context.ts'
+import { type ExecutionContext, requireSandbox, resultString } from './execution-context.ts'
 
 export type SandboxGitOptions = {
   /** Reaches the forge: runs with network on, credentials in its environment, retried when transient. */
@@ -26,6 +27,8 @@ export type SandboxGitOptions = {
  * Configuration every pipeline git command runs with: no hooks, no fsmonitor, no proxy or credential
  * helper, and no global or system config. The agent can write the workspace's hooks, its
  * .git/config and ~/.gitconfig; none of that may run, or redirect anything, inside our git commands.
+ * Hooks are files, so only `core.hooksPath` stops them; the workspace's .git/config is not trusted
+ * key by key but rewritten whole before each command (see git/workspace-config.ts for why).
  */
 const HARDENING = [
   '-c',
@@ -60,8 +63,10 @@ export function explainGitFailure(
   output: { stderr: string; stdout: string; exitCode?: number; error?: string | undefined },
   redactor: Redactor,
   cause: unknown,
+  /** Whether the command talked to a remote; by default, from its subcommand. */
+  scope: GitFailureScope = scopeOf(command.split(' ')[1]),
 ): GitFailureError {
-  const failure = classifyGitError(`${output.stderr}\n${output.stdout}`)
+  const failure = classifyGitError(`${output.stderr}\n${output.stdout}`, scope)
   const lines = output.stderr
     .split(/[\r\n]+/)
     .filter((line) => line.trim() && !/^Cloning into /.test(line))
@@ -83,7 +88,13 @@ export function explainGitFailure(
  */
 export async function sandboxGit(ctx: ExecutionContext, args: string[], options: SandboxGitOptions = {}) {
   const sandbox = requireSandbox(ctx)
-  const command = shellCommand(['git', ...HARDENING, ...args])
+  const config = workspaceGitConfig({
+    originUrl: ctx.forge.cloneUrl(ctx.repo),
+    objectFormat: resultString(ctx, 'provision', 'base_commit')?.length === 64 ? 'sha256' : 'sha1',
+  })
+  // Every command, wherever it runs, first puts back the workspace's config: even a command in the
+  // transfer repository reads the workspace's (a local fetch from it runs upload-pack there).
+  const command = `${restoreWorkspaceConfig(sandbox.workdir, config)}\n${shellCommand(['git', ...HARDENING, ...args])}`
   let lastProgress = 0
   const onProgress = (text: string) => {
     if (!options.remote) return
@@ -124,7 +135,13 @@ export async function sandboxGit(ctx: ExecutionContext, args: string[], options:
     } catch (error) {
       if (!(error instanceof CommandExitError)) throw error
       if (options.allowFailure) return error.result
-      throw explainGitFailure(`git ${args[0]}`, error.result, ctx.redactor, error)
+      throw explainGitFailure(
+        `git ${args[0]}`,
+        error.result,
+        ctx.redactor,
+        error,
+        options.remote ? 'remote' : 'local',
+      )
     }
   }
   if (!options.remote) return once()
