@@ -46,6 +46,8 @@ export class Redactor {
   readonly #forms = new Set<string>()
   #pattern: RegExp | null = null
   #longest = 0
+  /** Every proper prefix of every form, built when a stream first needs it. */
+  #prefixes: Set<string> | null = null
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret)
@@ -60,6 +62,7 @@ export class Redactor {
       this.#longest = Math.max(this.#longest, form.length)
       changed = true
     }
+    if (changed) this.#prefixes = null
     // Longest first, so a secret that contains another is replaced whole.
     if (changed)
       this.#pattern = new RegExp(
@@ -87,6 +90,22 @@ export class Redactor {
     return this.#longest
   }
 
+  /**
+   * Where the end of `text` could be the beginning of a secret that more text would complete: the
+   * start of its longest tail that is a proper prefix of some form, or `text.length` when none is.
+   */
+  partialMatchStart(text: string): number {
+    if (this.#longest < 2) return text.length
+    if (!this.#prefixes) {
+      this.#prefixes = new Set()
+      for (const form of this.#forms)
+        for (let n = 1; n < form.length; n++) this.#prefixes.add(form.slice(0, n))
+    }
+    for (let start = Math.max(0, text.length - (this.#longest - 1)); start < text.length; start++)
+      if (this.#prefixes.has(text.slice(start))) return start
+    return text.length
+  }
+
   redact(text: string): string {
     return this.#pattern ? text.replace(this.#pattern, REDACTED) : text
   }
@@ -110,9 +129,12 @@ export class Redactor {
 }
 
 /**
- * Redacts a stream that arrives in chunks. A secret split across chunks is still caught: the last
- * `longest - 1` characters are held back until the next chunk or `end()`, because a match starting
- * before that tail always fits entirely in what has arrived.
+ * Redacts a stream that arrives in chunks. A secret split across chunks is still caught: a tail that
+ * could be the beginning of a secret (a proper prefix of one of its forms) is held back until the
+ * next chunk or `end()`, because a match starting before that tail fits entirely in what has arrived.
+ * Only such a tail is held, never a fixed number of characters: a command that prints a line at a
+ * time gets each line out whole when it prints it (holding back `longest - 1` characters of every
+ * chunk cut each line's event in two, and lost the held tail when the server died).
  */
 export class StreamRedactor {
   #held = ''
@@ -124,7 +146,7 @@ export class StreamRedactor {
 
   push(chunk: string): string {
     const text = this.#held + chunk
-    let cut = Math.max(0, text.length - Math.max(0, this.#redactor.longest - 1))
+    let cut = this.#redactor.partialMatchStart(text)
     let out = ''
     let last = 0
     for (const [start, end] of this.#redactor.matches(text)) {

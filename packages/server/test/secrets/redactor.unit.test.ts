@@ -65,6 +65,51 @@ describe('StreamRedactor', () => {
     }
   })
 
+  it('holds back only a tail that could begin a secret, so whole lines come out whole', () => {
+    const s = new StreamRedactor(new Redactor([token, 'hunter22']))
+    // Before, the last `longest - 1` characters of every chunk waited for the next one.
+    expect(s.push('line 1\n')).toBe('line 1\n')
+    expect(s.push('line 2\n')).toBe('line 2\n')
+    expect(s.push('token: sqd_Zx8')).toBe('token: ')
+    expect(s.push(`${token.slice(7)} and hun`)).toBe('*** and ')
+    expect(s.push('ter22\n')).toBe('***\n')
+    expect(s.push('sq')).toBe('')
+    expect(s.end()).toBe('sq')
+  })
+
+  it('waits for the longer of two secrets that begin alike', () => {
+    const r = new Redactor(['abcdef12', 'abcdef1234'])
+    const s = new StreamRedactor(r)
+    expect(s.push('x abcdef12')).toBe('x ')
+    expect(s.push('34 y')).toBe('*** y')
+    expect(s.end()).toBe('')
+    expect(r.redact('x abcdef1234 y')).toBe('x *** y')
+  })
+
+  it('loses and adds nothing when chunks cut through secrets anywhere', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('line\n', token, 'hunter22', 'hunt', token.slice(0, 9), 'x'), {
+          maxLength: 12,
+        }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (parts, cuts) => {
+          const r = new Redactor([token, 'hunter22'])
+          const text = parts.join('')
+          const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b)
+          const s = new StreamRedactor(r)
+          let out = ''
+          let from = 0
+          for (const point of [...points, text.length]) {
+            out += s.push(text.slice(from, point))
+            from = point
+          }
+          expect(out + s.end()).toBe(r.redact(text))
+        },
+      ),
+    )
+  })
+
   it('loses and adds nothing for arbitrary chunkings', () => {
     fc.assert(
       fc.property(
