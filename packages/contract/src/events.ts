@@ -85,6 +85,18 @@ export const events = {
     z.object({
       stream: z.enum(['stdout', 'stderr', 'system']),
       step: z.string().nullable(),
+      /**
+       * Which run of `step` printed it: the step's `attempt` (1 the first time). A step that a
+       * resumed execution runs again after a restart is attempt 2, and so on, so its output can be
+       * told from the earlier attempt's. Absent outside a step and on events stored before it existed.
+       */
+      attempt: z.number().int().positive().optional(),
+      /**
+       * `restart` on the one entry that opens a step's new attempt after a restart: a `system` line
+       * of its own, "— the server restarted; the agent step runs again from the start (attempt 2) —".
+       * Everything of that step before it belongs to earlier attempts.
+       */
+      boundary: z.enum(['restart']).optional(),
       text: z.string(),
     }),
   ),

@@ -100,7 +100,18 @@ describe('LogSink', () => {
     ])
     expect(sink.receivedChars).toBe(14)
   })
+
+  it('shows a restart boundary as a divider on a line of its own', () => {
+    const sink = new LogSink()
+    const seen: string[] = []
+    sink.subscribe((text) => seen.push(text))
+    sink.push({ stream: 'stdout', step: 'agent', attempt: 1, text: 'cut in the mid' })
+    sink.push({ stream: 'system', step: 'agent', attempt: 2, boundary: 'restart', text: restart })
+    expect(seen[1]).toBe(`\n\x1b[1;30;43m ${restart.trim()} \x1b[K\x1b[0m\n`)
+  })
 })
+
+const restart = '— the server restarted; the agent step runs again from the start (attempt 2) —\n'
 
 describe('TerminalPanel', () => {
   afterEach(cleanup)
@@ -118,5 +129,36 @@ describe('TerminalPanel', () => {
     })
     const lines = (probe()?.text() ?? '').split('\n').filter((l) => l.startsWith('line '))
     expect(lines).toEqual(Array.from({ length: 80 }, (_, i) => `line ${i + 1}`))
+  })
+
+  it('draws the boundary between two attempts of a step as a bar across the terminal', async () => {
+    const sink = new LogSink()
+    for (let i = 1; i <= 3; i++)
+      sink.push({ stream: 'stdout', step: 'agent', attempt: 1, text: `line ${i}\n` })
+    sink.push({ stream: 'system', step: null, text: 'Resumed: re-attached to sandbox sbx-1\n' })
+    sink.push({ stream: 'system', step: 'agent', attempt: 2, boundary: 'restart', text: restart })
+    for (let i = 1; i <= 5; i++)
+      sink.push({ stream: 'stdout', step: 'agent', attempt: 2, text: `line ${i}\n` })
+    render(<TerminalPanel log={sink} hidden={false} />)
+    const probe = () => window.__squad?.terminal
+    await act(async () => {
+      for (let tries = 0; tries < 100 && (probe()?.writtenChars() ?? 0) === 0; tries++)
+        await new Promise((r) => setTimeout(r, 20))
+    })
+    const rows = (probe()?.rows() ?? []).filter((row) => row.text)
+    expect(rows.map((row) => row.text.trim())).toEqual([
+      'line 1',
+      'line 2',
+      'line 3',
+      'Resumed: re-attached to sandbox sbx-1',
+      restart.trim(),
+      'line 1',
+      'line 2',
+      'line 3',
+      'line 4',
+      'line 5',
+    ])
+    // Only the divider is coloured, and to the end of its row (yellow is palette colour 3).
+    expect(rows.map((row) => row.background)).toEqual([-1, -1, -1, -1, 3, -1, -1, -1, -1, -1])
   })
 })

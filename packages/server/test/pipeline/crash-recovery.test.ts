@@ -180,6 +180,10 @@ describe.skipIf(pipelineSkip)(`crash recovery of squad serve (${testDbKind})`, (
       const log = logText(stream)
       expect(log).toContain(`Resumed: re-attached to sandbox ${execution.steps[0]?.result?.sandbox_id}`)
       expect(log.match(/Execution \S+ \(attempt 1\)/g)).toHaveLength(2)
+      // The agent step ran twice: the log says where its second attempt starts, once.
+      expect(log.split('\n').filter((line) => line.includes('the server restarted'))).toEqual([
+        '— the server restarted; the agent step runs again from the start (attempt 2) —',
+      ])
       expect(stream.at(-1)).toMatchObject({ type: 'execution.updated', payload: { status: 'succeeded' } })
       replays.set(execution.id, ids)
     }

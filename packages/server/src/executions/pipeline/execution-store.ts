@@ -1,7 +1,7 @@
 import type { ExecutionStatus, GitProgress, SandboxState, StepName, StepStatus } from '@agent-squad/contract'
-import { and, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../../db/database.ts'
-import { executionSteps, taskExecutions } from '../../db/schema.ts'
+import { events, executionSteps, taskExecutions } from '../../db/schema.ts'
 import { appendEvent, appendEvents, type NewEvent } from '../../events/append-event.ts'
 import { toExecutionDto, toStepDto } from '../execution-dto.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
@@ -73,8 +73,9 @@ export function createExecutionStore(db: Db, ids: { executionId: string; squadId
       return db.select().from(executionSteps).where(eq(executionSteps.executionId, ids.executionId))
     },
 
+    /** Changes a step and says so; answers the stored step (its `attempt` grows when it starts running). */
     async updateStep(name: StepName, patch: StepPatch) {
-      await db.transaction(async (tx) => {
+      return db.transaction(async (tx) => {
         const now = new Date()
         const [row] = await tx
           .update(executionSteps)
@@ -90,7 +91,20 @@ export function createExecutionStore(db: Db, ids: { executionId: string; squadId
           .returning()
         if (!row) throw new Error(`step ${name} of execution ${ids.executionId} is missing`)
         await appendEvent(tx, { type: 'step.updated', ...scope, payload: toStepDto(row) })
+        return row
       })
+    },
+
+    /** The text of the execution's newest log event, or null: where a resumed run's log goes on from. */
+    async lastLogText(): Promise<string | null> {
+      const [row] = await db
+        .select({ payload: events.payload })
+        .from(events)
+        .where(and(eq(events.executionId, ids.executionId), eq(events.type, 'log')))
+        .orderBy(desc(events.id))
+        .limit(1)
+      const text = (row?.payload as { text?: unknown } | undefined)?.text
+      return typeof text === 'string' ? text : null
     },
 
     /** Marks steps pending again (a lost sandbox means redoing the steps that built it). */

@@ -6,8 +6,13 @@ type Stream = 'stdout' | 'stderr' | 'system'
 
 export type LogWriter = {
   write(stream: Stream, text: string): void
-  /** The step the following output belongs to. */
-  setStep(step: string | null): void
+  /** The step (and which attempt of it) the following output belongs to. */
+  setStep(step: string | null, attempt?: number): void
+  /**
+   * Writes the line that opens a step's attempt after a restart (see `restartBoundary`): a `system`
+   * entry of its own, marked `boundary: 'restart'`, never joined with the output around it.
+   */
+  writeBoundary(text: string): void
   flush(): Promise<void>
   close(): Promise<void>
   /** Characters stored so far (after redaction). */
@@ -28,21 +33,32 @@ export type LogWriterOptions = {
 }
 
 /**
+ * The line that opens a step's new attempt when a resumed execution runs it again (after a crash,
+ * a shutdown, or a worker that lost its lease): the step's output so far is not continued but
+ * printed again from the start, and this says so, once, between the two. docs/api.md quotes it.
+ */
+export const restartBoundary = (step: string, attempt: number) =>
+  `— the server restarted; the ${step} step runs again from the start (attempt ${attempt}) —\n`
+
+/**
  * Turns a command's output into `log` events: redacted (secrets split across chunks of a stream
  * included; the pipeline's own `system` messages are whole and mark the end of a command's output),
  * coalesced by time and size so a chatty command costs a few inserts a second, and capped per
- * execution.
+ * execution. Each event names the step and the attempt of that step it belongs to.
  */
 export function createLogWriter(options: LogWriterOptions): LogWriter {
   const interval = options.flushIntervalMs ?? 100
   const maxEvent = options.maxEventChars ?? 32 * 1024
   const maxStored = options.maxStoredChars ?? 50 * 1024 * 1024
   const redactors = new Map<Stream, StreamRedactor>()
-  let pending: { stream: Stream; step: string | null; text: string }[] = []
+  type Entry = { stream: Stream; step: string | null; attempt?: number; boundary?: 'restart'; text: string }
+  let pending: Entry[] = []
   let pendingChars = 0
   let stored = 0
   let dropped = 0
   let step: string | null = null
+  let attempt: number | undefined
+  const at = () => ({ step, ...(attempt ? { attempt } : {}) })
   let timer: NodeJS.Timeout | null = null
   let writing: Promise<void> = Promise.resolve()
 
@@ -61,18 +77,25 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       if (dropped === 0)
         pending.push({
           stream: 'system',
-          step,
+          ...at(),
           text: `\n[log limit reached: further output is not stored]\n`,
         })
       dropped += text.length
       return
     }
     const last = pending[pending.length - 1]
-    if (last && last.stream === stream && last.step === step && last.text.length + text.length <= maxEvent)
+    if (
+      last &&
+      !last.boundary &&
+      last.stream === stream &&
+      last.step === step &&
+      last.attempt === attempt &&
+      last.text.length + text.length <= maxEvent
+    )
       last.text += text
     else {
       for (let i = 0; i < text.length; i += maxEvent)
-        pending.push({ stream, step, text: text.slice(i, i + maxEvent) })
+        pending.push({ stream, ...at(), text: text.slice(i, i + maxEvent) })
     }
     pendingChars += text.length
     if (pendingChars >= maxEvent) void flush()
@@ -90,7 +113,13 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     const events: NewEvent[] = batch.map((e) => ({
       type: 'log',
       ...options.scope,
-      payload: { stream: e.stream, step: e.step, text: e.text },
+      payload: {
+        stream: e.stream,
+        step: e.step,
+        ...(e.attempt ? { attempt: e.attempt } : {}),
+        ...(e.boundary ? { boundary: e.boundary } : {}),
+        text: e.text,
+      },
     }))
     // Writes stay in order: each waits for the previous one.
     writing = writing.then(() =>
@@ -115,9 +144,23 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       drainRedactors()
       enqueue('system', options.redactor.redact(text))
     },
-    setStep(next) {
+    setStep(next, nextAttempt) {
       drainRedactors()
       step = next
+      attempt = nextAttempt
+    },
+    writeBoundary(text) {
+      drainRedactors()
+      const entry: Entry = {
+        stream: 'system',
+        ...at(),
+        boundary: 'restart',
+        text: options.redactor.redact(text),
+      }
+      pending.push(entry)
+      pendingChars += entry.text.length
+      // Its own entry: the output that follows starts a new one.
+      timer ??= setTimeout(() => void flush(), interval)
     },
     flush() {
       drainRedactors()
@@ -126,7 +169,11 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     async close() {
       drainRedactors()
       if (dropped > 0) {
-        pending.push({ stream: 'system', step, text: `[${dropped} characters of output were not stored]\n` })
+        pending.push({
+          stream: 'system',
+          ...at(),
+          text: `[${dropped} characters of output were not stored]\n`,
+        })
         dropped = 0
       }
       await flush()

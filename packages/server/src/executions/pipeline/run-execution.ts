@@ -6,6 +6,7 @@ import type { RunExecution } from '../queue/worker.ts'
 import { modeOf } from './assignment.ts'
 import type { ExecutionContext, Step } from './execution-context.ts'
 import { loadContext } from './load-context.ts'
+import { restartBoundary } from './log-writer.ts'
 import type { PipelineDeps } from './pipeline-deps.ts'
 import { GitFailureError, pointOriginAtForge } from './sandbox-git.ts'
 import { agent } from './steps/agent.ts'
@@ -85,6 +86,16 @@ async function reattach(ctx: ExecutionContext, status: Map<StepName, string>) {
 }
 
 /**
+ * Marks a step running and points the log at it. A step that already ran (its attempt is past 1) is
+ * being run again by a resumed execution: its output starts over, so the log says so first, once.
+ */
+async function startStep(ctx: ExecutionContext, name: StepName) {
+  const { attempt } = await ctx.store.updateStep(name, { status: 'running' })
+  ctx.log.setStep(name, attempt)
+  if (attempt > 1) ctx.log.writeBoundary(restartBoundary(name, attempt))
+}
+
+/**
  * Runs an execution's steps in order, skipping those that already finished (a resumed run), then
  * always the cleanup step. A stop for shutdown or a lost lease leaves the execution as it is, to be
  * resumed; a cancel or a failure ends it.
@@ -97,6 +108,8 @@ export function createExecutionRunner(deps: PipelineDeps): RunExecution {
     let outcome: Outcome = 'succeeded'
     let error: string | null = null
     try {
+      // A resumed run's log goes on where the last one stopped, maybe in the middle of a line.
+      if (!((await ctx.store.lastLogText())?.endsWith('\n') ?? true)) ctx.log.write('system', '\n')
       ctx.log.write('system', `Execution ${row.id} (attempt ${row.attempt}) on ${row.gitBranch}\n`)
       await reattach(ctx, status)
       for (const [name, run] of mainSteps) {
@@ -108,8 +121,7 @@ export function createExecutionRunner(deps: PipelineDeps): RunExecution {
           continue
         }
         if (signal.aborted) throw new Interrupted(String(signal.reason))
-        ctx.log.setStep(name)
-        await ctx.store.updateStep(name, { status: 'running' })
+        await startStep(ctx, name)
         try {
           const out = await run(ctx)
           ctx.results[name] = out.result
@@ -144,8 +156,7 @@ export function createExecutionRunner(deps: PipelineDeps): RunExecution {
       error = outcome === 'cancelled' ? 'Cancelled' : failureText(ctx, failure)
     }
 
-    ctx.log.setStep('cleanup')
-    await ctx.store.updateStep('cleanup', { status: 'running' })
+    await startStep(ctx, 'cleanup')
     try {
       const result = await cleanup(ctx, outcome)
       await ctx.store.updateStep('cleanup', { status: 'succeeded', result })

@@ -7,7 +7,16 @@ import type { LogSink } from './log-sink.ts'
 import { TerminalWriter } from './terminal-writer.ts'
 
 /** What tests and benchmarks may read of the terminal. */
-export type TerminalProbe = { writtenChars: () => number; pendingChars: () => number; text: () => string }
+export type TerminalProbe = {
+  writtenChars: () => number
+  pendingChars: () => number
+  text: () => string
+  /**
+   * Each row of the buffer: its text and the background of its last cell (a palette index, -1 for
+   * the default), which tells a divider (coloured to the row's end) from ordinary output.
+   */
+  rows: () => { text: string; background: number }[]
+}
 
 const theme = {
   background: '#0d1117',
@@ -69,6 +78,20 @@ export function TerminalPanel({ log, hidden }: { log: LogSink; hidden: boolean }
           else lines.push(line.translateToString(true))
         }
         return lines.join('\n')
+      },
+      rows: () => {
+        const buffer = terminal.buffer.active
+        const rows: { text: string; background: number }[] = []
+        for (let i = 0; i < buffer.length; i++) {
+          const line = buffer.getLine(i)
+          const last = line?.getCell(terminal.cols - 1)
+          if (!line || !last) continue
+          rows.push({
+            text: line.translateToString(true),
+            background: last.isBgPalette() ? last.getBgColor() : -1,
+          })
+        }
+        return rows
       },
     }
     return () => {

@@ -5,8 +5,19 @@ type Listener = (text: string) => void
 
 const colours = { stdout: '', stderr: '\x1b[33m', system: '\x1b[36m' } as const
 
-/** A log chunk as the terminal shows it: stderr in yellow (git reports progress there), the pipeline's own notes in cyan. */
+/**
+ * Where a restarted server runs a step again from the start: a bar across the terminal (black on
+ * yellow, erased to the line's end in that colour), so attempt 1's lines above it are never taken
+ * for attempt 2's below it.
+ */
+const divider = (text: string) => `\x1b[1;30;43m ${text.replace(/\n+$/, '')} \x1b[K\x1b[0m\n`
+
+/**
+ * A log chunk as the terminal shows it: stderr in yellow (git reports progress there), the
+ * pipeline's own notes in cyan, an attempt boundary as a divider.
+ */
 export const terminalText = (log: LogPayload) => {
+  if (log.boundary) return divider(log.text)
   const colour = colours[log.stream]
   return colour ? `${colour}${log.text}\x1b[0m` : log.text
 }
@@ -19,9 +30,12 @@ export class LogSink {
   private readonly chunks: string[] = []
   private readonly listeners = new Set<Listener>()
   private chars = 0
+  private atLineStart = true
 
   push(log: LogPayload) {
-    const text = terminalText(log)
+    // A divider starts on a line of its own, even after output that a crash cut mid-line.
+    const text = (log.boundary && !this.atLineStart ? '\n' : '') + terminalText(log)
+    if (log.text) this.atLineStart = log.text.endsWith('\n')
     this.chunks.push(text)
     this.chars += log.text.length
     for (const listener of this.listeners) listener(text)

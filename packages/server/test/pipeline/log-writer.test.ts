@@ -1,0 +1,87 @@
+import type { EventPayload, StreamEvent } from '@agent-squad/contract'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { newId } from '../../src/domain/ids.ts'
+import { readEvents } from '../../src/events/read-events.ts'
+import { createLogWriter, restartBoundary } from '../../src/executions/pipeline/log-writer.ts'
+import { Redactor } from '../../src/secrets/redactor.ts'
+import { createTestDatabase, skipReason, type TestDatabase } from '../helpers/test-db.ts'
+import { sleep } from './pipeline-probes.ts'
+
+const token = 'sqd_Zx81KfPq0LmN3vB7cX9yR2wT5uE6iO4aS1dF'
+
+describe.skipIf(skipReason)('the execution log writer', () => {
+  let test: TestDatabase
+  beforeAll(async () => {
+    test = await createTestDatabase()
+  })
+  afterAll(async () => {
+    await test?.drop()
+  })
+
+  const writer = () => {
+    const scope = { squadId: newId(), taskId: newId(), executionId: newId() }
+    const log = createLogWriter({
+      db: test.database.db,
+      scope,
+      redactor: new Redactor([token, 'hunter22']),
+      flushIntervalMs: 20,
+    })
+    const stored = async () =>
+      (
+        (await readEvents(test.database.db, {
+          key: { kind: 'execution', id: scope.executionId },
+          afterId: 0,
+          limit: 1000,
+        })) as StreamEvent[]
+      ).flatMap((event) => (event.type === 'log' ? [event.payload] : []))
+    return { log, stored }
+  }
+
+  it('stores lines printed slowly whole, each when it is printed, though the redactor knows secrets', async () => {
+    const { log, stored } = writer()
+    log.setStep('agent', 1)
+    for (let i = 1; i <= 5; i++) {
+      log.write('stdout', `line ${i}\n`)
+      // Stored by the timer alone, whole: nothing waits for the next line to come.
+      const expected = Array.from({ length: i }, (_, n) => `line ${n + 1}\n`).join('')
+      let text = ''
+      for (let tries = 0; tries < 100 && text !== expected; tries++) {
+        await sleep(20)
+        text = (await stored()).map((e) => e.text).join('')
+      }
+      expect(text).toBe(expected)
+    }
+    await log.close()
+    expect(await stored()).toEqual(
+      Array.from({ length: 5 }, (_, n) => ({
+        stream: 'stdout',
+        step: 'agent',
+        attempt: 1,
+        text: `line ${n + 1}\n`,
+      })),
+    )
+  })
+
+  it('tags output with its attempt and writes a restart boundary as an entry of its own', async () => {
+    const { log, stored } = writer()
+    log.write('system', 'Resumed: re-attached to sandbox sbx-1\n')
+    log.setStep('agent', 2)
+    log.writeBoundary(restartBoundary('agent', 2))
+    log.write('system', '$ echo hi\n')
+    log.write('stdout', `hi ${token}\n`)
+    await log.close()
+    const entries: EventPayload<'log'>[] = await stored()
+    expect(entries).toEqual([
+      { stream: 'system', step: null, text: 'Resumed: re-attached to sandbox sbx-1\n' },
+      {
+        stream: 'system',
+        step: 'agent',
+        attempt: 2,
+        boundary: 'restart',
+        text: '— the server restarted; the agent step runs again from the start (attempt 2) —\n',
+      },
+      { stream: 'system', step: 'agent', attempt: 2, text: '$ echo hi\n' },
+      { stream: 'stdout', step: 'agent', attempt: 2, text: 'hi ***\n' },
+    ])
+  })
+})
