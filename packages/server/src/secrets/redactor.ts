@@ -46,8 +46,9 @@ export class Redactor {
   readonly #forms = new Set<string>()
   #pattern: RegExp | null = null
   #longest = 0
-  /** Every proper prefix of every form, built when a stream first needs it. */
+  /** Every proper prefix of every form, and their first characters, built when a stream first needs them. */
   #prefixes: Set<string> | null = null
+  #firsts: Set<string> | null = null
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret)
@@ -96,13 +97,16 @@ export class Redactor {
    */
   partialMatchStart(text: string): number {
     if (this.#longest < 2) return text.length
-    if (!this.#prefixes) {
+    if (!this.#prefixes || !this.#firsts) {
       this.#prefixes = new Set()
-      for (const form of this.#forms)
+      this.#firsts = new Set()
+      for (const form of this.#forms) {
+        this.#firsts.add(form.charAt(0))
         for (let n = 1; n < form.length; n++) this.#prefixes.add(form.slice(0, n))
+      }
     }
     for (let start = Math.max(0, text.length - (this.#longest - 1)); start < text.length; start++)
-      if (this.#prefixes.has(text.slice(start))) return start
+      if (this.#firsts.has(text.charAt(start)) && this.#prefixes.has(text.slice(start))) return start
     return text.length
   }
 
