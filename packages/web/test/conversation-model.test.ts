@@ -38,7 +38,37 @@ const usage = (input: number, output: number, cost: number | null, model: string
     cost_usd: cost,
   })
 
+const restart = (step: string | null = 'agent') =>
+  event('log', {
+    stream: 'system',
+    step,
+    attempt: 2,
+    boundary: 'restart',
+    text: '— the server restarted; the agent step runs again from the start (attempt 2) —\n',
+  })
+
 describe('conversation state', () => {
+  it('divides the attempts of an agent step that a restarted server ran again', () => {
+    const state = reduceConversation(emptyConversation, [
+      message('Let me look.'),
+      reasoning('hmm'),
+      event('log', { stream: 'stdout', step: 'agent', attempt: 1, text: 'ls\n' }),
+      restart('push'),
+      restart(),
+      message('Let me look.'),
+      message(' Again.'),
+    ])
+    const divider = '— the server restarted; the agent step runs again from the start (attempt 2) —'
+    expect(state.messages.map((m) => (m.kind === 'tool' ? m.tool : `${m.kind}:${m.text}`))).toEqual([
+      'text:Let me look.',
+      `boundary:${divider}`,
+      'text:Let me look. Again.',
+    ])
+    expect(state.thoughts.map((t) => `${t.kind}:${t.text}`)).toEqual(['text:hmm', `boundary:${divider}`])
+    // Nothing said before it (a script agent): no divider in an otherwise empty conversation.
+    expect(reduceConversation(emptyConversation, [restart()]).messages).toEqual([])
+  })
+
   it('joins consecutive message deltas into one item until another agent event interrupts', () => {
     const state = reduceConversation(emptyConversation, [
       message('Let me '),
@@ -49,7 +79,7 @@ describe('conversation state', () => {
       reasoning('hmm'),
       message('Bye'),
     ])
-    expect(state.messages.map((m) => (m.kind === 'text' ? m.text : `tool:${m.tool}`))).toEqual([
+    expect(state.messages.map((m) => (m.kind === 'tool' ? `tool:${m.tool}` : m.text))).toEqual([
       'Let me look.',
       'tool:Bash',
       'Done!',
@@ -115,7 +145,7 @@ describe('conversation state', () => {
     const twice = reduceConversation(once, events)
     expect(twice).toBe(once)
     expect(reduceConversation(emptyConversation, [...events, ...events])).toEqual(once)
-    expect(once.messages.map((m) => (m.kind === 'text' ? m.text : m.status))).toEqual(['ab', 'succeeded'])
+    expect(once.messages.map((m) => (m.kind === 'tool' ? m.status : m.text))).toEqual(['ab', 'succeeded'])
     expect(once.usage.inputTokens).toBe(5)
   })
 

@@ -114,6 +114,27 @@ describe('ConversationPanel', () => {
     expect(screen.queryByLabelText('Usage')).toBeNull()
   })
 
+  it('shows where a restarted server ran the agent again as a divider between the attempts', () => {
+    const conversation = reduceConversation(emptyConversation, [
+      event('agent.message', { runtime, text: 'First try.' }),
+      event('log', {
+        stream: 'system',
+        step: 'agent',
+        attempt: 2,
+        boundary: 'restart',
+        text: '— the server restarted; the agent step runs again from the start (attempt 2) —\n',
+      }),
+      event('agent.message', { runtime, text: 'Second try.' }),
+    ])
+    render(<ConversationPanel kind="conversation" provider="claude-code" conversation={conversation} />)
+    const divider = screen.getByText(
+      '— the server restarted; the agent step runs again from the start (attempt 2) —',
+    )
+    expect(divider.className).toBe('convo-boundary')
+    const texts = [...(divider.parentElement?.children ?? [])].map((el) => el.textContent)
+    expect(texts).toEqual(['First try.', divider.textContent, 'Second try.'])
+  })
+
   it('shows the empty states when the agent said and thought nothing', () => {
     const { rerender } = render(
       <ConversationPanel kind="conversation" provider="claude-code" conversation={emptyConversation} />,

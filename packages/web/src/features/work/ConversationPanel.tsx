@@ -100,6 +100,10 @@ function ItemList({ items, thought }: { items: readonly ConversationItem[]; thou
       {visible.map((item) =>
         item.kind === 'text' ? (
           <TextBubble key={item.key} item={item} thought={thought} />
+        ) : item.kind === 'boundary' ? (
+          <p key={item.key} className="convo-boundary">
+            {item.text}
+          </p>
         ) : (
           <ToolRow key={item.key} item={item} />
         ),

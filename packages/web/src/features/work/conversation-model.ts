@@ -15,7 +15,13 @@ export type ToolItem = {
   output: string | null
 }
 
-export type ConversationItem = TextItem | ToolItem
+/**
+ * Where a restarted server ran the agent step again from the start (a `log` event with
+ * `boundary: 'restart'`): what comes before it is the earlier attempt's, and is not continued.
+ */
+export type BoundaryItem = { kind: 'boundary'; key: string; text: string }
+
+export type ConversationItem = TextItem | ToolItem | BoundaryItem
 
 /** Tokens and cost summed over every `agent.usage` report; the null fields were never reported. */
 export type UsageTotals = {
@@ -34,7 +40,7 @@ export type ConversationState = {
   /** Messages and tool calls, in stream order. */
   messages: ConversationItem[]
   /** Reasoning, in stream order. */
-  thoughts: TextItem[]
+  thoughts: (TextItem | BoundaryItem)[]
   usage: UsageTotals
   /** Where each tool call (by `call_id`) sits in `messages`. */
   calls: Record<string, number>
@@ -60,6 +66,10 @@ export const emptyConversation: ConversationState = {
 
 const agentTypes = new Set(['agent.message', 'agent.reasoning', 'agent.tool_call', 'agent.usage'])
 
+/** The agent step's restart boundary: the one log event the conversation shows. */
+const isAgentRestart = (event: StreamEvent) =>
+  event.type === 'log' && event.payload.boundary === 'restart' && event.payload.step === 'agent'
+
 /** Appends a delta to the last text item when the previous agent event was of the same type and runtime. */
 function appendText<T extends ConversationItem>(
   list: T[],
@@ -76,7 +86,8 @@ function appendText<T extends ConversationItem>(
 
 /**
  * Folds a batch of events (in stream order) into the conversation; returns the same object when
- * nothing changed. Events other than the agent's are ignored; so is any id already folded in.
+ * nothing changed. Events other than the agent's (and its step's restart boundary) are ignored; so is
+ * any id already folded in.
  */
 export function reduceConversation(
   state: ConversationState,
@@ -96,7 +107,7 @@ export function reduceConversation(
     return next
   }
   for (const event of events) {
-    if (!agentTypes.has(event.type) || event.id <= (next ?? state).lastId) continue
+    if (!(agentTypes.has(event.type) || isAgentRestart(event)) || event.id <= (next ?? state).lastId) continue
     const s = edit()
     const joins = s.lastType === event.type
     s.lastId = event.id
@@ -133,6 +144,17 @@ export function reduceConversation(
             output: p.output,
           })
         }
+        break
+      }
+      case 'log': {
+        // A divider in each list that has something before it (a script agent's stays empty).
+        const item: BoundaryItem = {
+          kind: 'boundary',
+          key: `boundary-${event.id}`,
+          text: event.payload.text.trim(),
+        }
+        if (s.messages.length) s.messages.push(item)
+        if (s.thoughts.length) s.thoughts.push(item)
         break
       }
       case 'agent.usage': {

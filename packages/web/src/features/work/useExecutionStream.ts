@@ -44,8 +44,11 @@ export function useExecutionStream(executionId: string): {
   useEffect(() => () => batcher.dispose(), [batcher])
 
   const status = useEventStream(executionId ? `/api/v1/sse/executions/${executionId}` : null, (event) => {
-    if (event.type === 'log') log.push(event.payload)
-    else batcher.push(event)
+    if (event.type === 'log') {
+      log.push(event.payload)
+      // A restart boundary also divides the conversation's attempts.
+      if (event.payload.boundary) batcher.push(event)
+    } else batcher.push(event)
   })
 
   useEffect(() => {
