@@ -239,7 +239,7 @@ try {
   for (let i = 1; i <= items; i++) await writeFile(join(seed, `src/item-${i}.txt`), `item ${i}: todo\n`)
   await git(seed, ['add', '-A'])
   await git(seed, ['commit', '-q', '-m', 'initial commit'])
-  await git(seed, ['push', '-q', repo.clone_url ?? '', 'main'])
+  await git(seed, [...(await server.gitAuth()), 'push', '-q', repo.clone_url ?? '', 'main'])
 
   // ── Completion from the squad's stream (execution.updated is task-scoped, so it is on it) ──────
   const finishedAt = new Map<string, number>()

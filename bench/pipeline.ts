@@ -123,7 +123,8 @@ try {
   )
   const repo = Repository.parse(await api('POST', `/api/v1/squads/${squad.id}/repositories`, { name: 'big' }))
   const cloneUrl = repo.clone_url ?? ''
-  const pushMs = await elapsed(() => git(source, ['push', '-q', cloneUrl, 'main']))
+  const gitAuth = await server.gitAuth()
+  const pushMs = await elapsed(() => git(source, [...gitAuth, 'push', '-q', cloneUrl, 'main']))
 
   // Each task appends to a file of its own, so no two pull requests touch the same file.
   const scriptFor = (n: number) => `printf '// touched by task ${n}\\n' >> ${pathOf((n * 37) % files)}`
@@ -202,7 +203,7 @@ try {
         )
         await git(repoDir, ['add', '-A'])
         await git(repoDir, ['commit', '-q', '-m', `chore: touch file ${n}`])
-        await git(repoDir, ['push', '-q', 'origin', `hand-${n}`])
+        await git(repoDir, [...gitAuth, 'push', '-q', 'origin', `hand-${n}`])
       }),
     )
     await rm(dir, { recursive: true, force: true })

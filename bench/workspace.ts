@@ -181,7 +181,11 @@ try {
     url: created.url,
     defaultBranch: created.default_branch,
   } as RepoRef
-  const pushMs = await elapsed(() => git(source, ['push', '-q', cloneUrl, 'main']))
+  // A push needs a token even with auth off: the squad's own forge token (its owner, the local user).
+  const pushAuth = (await server.deps.localForge.credentials(repo, {}))?.httpHeader ?? ''
+  const pushMs = await elapsed(() =>
+    git(source, ['-c', `http.extraHeader=${pushAuth}`, 'push', '-q', cloneUrl, 'main']),
+  )
   const packMb =
     Number(
       (await git(server.deps.localForge.repoPath(repo), ['count-objects', '-v']))

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const bin = fileURLToPath(new URL('../../packages/server/bin/squad.js', import.meta.url))
@@ -12,6 +14,11 @@ export type SquadServe = {
   stderr(): string
   /** SIGTERM, then SIGKILL if it has not exited after 20 s. */
   stop(): Promise<void>
+  /**
+   * `-c http.extraHeader=…` for git: a push needs a token even with auth off, and `squad serve` keeps
+   * the local user's in `<data dir>/local-token.json` (written just after it starts listening).
+   */
+  gitAuth(): Promise<string[]>
 }
 
 async function freePort(): Promise<number> {
@@ -77,5 +84,21 @@ export async function startSquadServe(options: {
     }
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
-  return { child, pid: child.pid as number, base, stderr: () => stderr, stop }
+  const tokenFile = join(
+    resolve(options.cwd, options.env.SQUAD_DATA_DIR ?? '.squad/data'),
+    'local-token.json',
+  )
+  const gitAuth = async () => {
+    for (let waited = 0; ; waited += 50) {
+      const text = await readFile(tokenFile, 'utf8').catch(() => null)
+      if (text)
+        return [
+          '-c',
+          `http.extraHeader=Authorization: Bearer ${(JSON.parse(text) as { token: string }).token}`,
+        ]
+      if (waited > 10_000) throw new Error(`squad serve wrote no ${tokenFile}:\n${stderr}`)
+      await new Promise((done) => setTimeout(done, 50))
+    }
+  }
+  return { child, pid: child.pid as number, base, stderr: () => stderr, stop, gitAuth }
 }

@@ -27,12 +27,17 @@ export async function screenshot(page: Page, name: string, options: { fullPage?:
 
 /**
  * What a user does before the first task: push the project's code to the new repository (by
- * default a README; `files` maps paths to contents).
+ * default a README; `files` maps paths to contents). A push needs a token even with auth off, so
+ * git asks `squad git-credential` for the one `squad serve` keeps in its data folder, as the
+ * README's walk sets it up.
  */
 export function pushInitialCommit(
+  server: SquadServer,
   cloneUrl: string,
   files: Record<string, string> = { 'README.md': '# Webshop\n' },
 ) {
+  const squadBin = join(repoRoot, 'packages/server/bin/squad.js')
+  const helper = `!'${process.execPath}' '${squadBin}' git-credential --data-dir '${server.dataDir}'`
   const dir = mkdtempSync(join(tmpdir(), 'squad-e2e-src-'))
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=E2E', '-c', 'user.email=e2e@example.test', ...args], {
@@ -47,7 +52,7 @@ export function pushInitialCommit(
     }
     git('add', '.')
     git('commit', '-q', '-m', 'Initial commit')
-    git('push', '-q', cloneUrl, 'main')
+    git('-c', `credential.helper=${helper}`, 'push', '-q', cloneUrl, 'main')
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

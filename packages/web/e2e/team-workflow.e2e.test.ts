@@ -178,7 +178,7 @@ describe.skipIf(reason !== '')(`the team workflow runs from the board, in Chromi
       name: 'shop',
     })
     state.repo = repo
-    pushInitialCommit(repo.clone_url ?? '', files)
+    pushInitialCommit(server, repo.clone_url ?? '', files)
     for (const [name, role] of [
       ['Lena', 'lead'],
       ['Bo', 'backend'],

@@ -6,11 +6,20 @@ import { hashToken } from './tokens.ts'
 
 const LAST_USED_RESOLUTION_MS = 60_000
 
+/** A valid token's user, and the token's name (which says what it was minted for, see forge/local/git-token.ts). */
+export type TokenOwner = { user: AuthUser; tokenName: string }
+
 /** The user a bearer token belongs to, or null when it is unknown, revoked or expired. */
 export async function authenticateToken(db: Executor, token: string): Promise<AuthUser | null> {
+  return (await findTokenOwner(db, token))?.user ?? null
+}
+
+/** Like authenticateToken, with the token's name: the API and git refuse or narrow some tokens by it. */
+export async function findTokenOwner(db: Executor, token: string): Promise<TokenOwner | null> {
   const [row] = await db
     .select({
       tokenId: apiTokens.id,
+      tokenName: apiTokens.name,
       expiresAt: apiTokens.expiresAt,
       lastUsedAt: apiTokens.lastUsedAt,
       id: users.id,
@@ -29,5 +38,5 @@ export async function authenticateToken(db: Executor, token: string): Promise<Au
       .update(apiTokens)
       .set({ lastUsedAt: new Date(now) })
       .where(eq(apiTokens.id, row.tokenId))
-  return { id: row.id, name: row.name, isAdmin: row.isAdmin }
+  return { user: { id: row.id, name: row.name, isAdmin: row.isAdmin }, tokenName: row.tokenName }
 }

@@ -5,6 +5,7 @@ import { apiTokens, users } from '../db/schema.ts'
 import { AppError, notFound } from '../domain/errors.ts'
 import { newId } from '../domain/ids.ts'
 import type { AuthUser } from './auth-user.ts'
+import { isReservedTokenName } from './token-names.ts'
 import { displayPrefix, generateToken, hashToken } from './tokens.ts'
 import { toTokenDto } from './user-dto.ts'
 
@@ -18,6 +19,12 @@ export async function createToken(options: {
   const userId = input.user_id ?? actor.id
   if (userId !== actor.id && !actor.isAdmin)
     throw new AppError('forbidden', 'Only an admin can create a token for another user')
+  // Those names mark the tokens the server mints for git, which the API and git narrow by name.
+  if (isReservedTokenName(input.name))
+    throw new AppError(
+      'validation_failed',
+      'Token names starting with "execution:" or "forge:" are reserved for the tokens the server mints',
+    )
   const [owner] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId))
   if (!owner) throw notFound('User', userId)
   const token = generateToken()

@@ -1,3 +1,6 @@
+import { fileURLToPath } from 'node:url'
+import { ensureLocalToken, localTokenPath } from '../auth/local-token.ts'
+import { shellCommand } from '../git/shell-quote.ts'
 import { type RunningServer, startServer } from '../server.ts'
 import { version } from '../version.ts'
 import { type CliOptions, configFrom, describeDatabase, isNewDataDir } from './config-options.ts'
@@ -10,6 +13,19 @@ const authLine = (server: RunningServer) =>
   server.deps.authMode === 'none'
     ? 'off: loopback only, every request acts as the local user'
     : 'token: send "Authorization: Bearer <token>" (create one with `squad token create`)'
+
+/**
+ * With auth off: where the local user's token is, and the credential helper line that hands it to
+ * git, with absolute paths so it works from any folder.
+ */
+const gitLines = (dataDir: string) => {
+  const bin = fileURLToPath(new URL('../../bin/squad.js', import.meta.url))
+  const helper = [process.execPath, bin, 'git-credential', '--data-dir', dataDir]
+  return (
+    `  Token: ${localTokenPath(dataDir)} (the local user's; pushes and /metrics need it)\n` +
+    `  Git:   ${shellCommand(['git', 'config', 'credential.helper', `!${shellCommand(helper)}`])}\n`
+  )
+}
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
@@ -29,12 +45,25 @@ export async function runServe(options: CliOptions) {
     `  database: ${describeDatabase(config)}${fresh ? ' (new: creating it, a few seconds this once)' : ''}\n`,
   )
   out.write(stageLine('load code', loadMs))
-  let server: RunningServer
+  let server: RunningServer | undefined
+  let localToken: string | null
   try {
     server = await startServer(config, {
       onStage: ({ stage, ms }) => out.write(stageLine(stage, ms)),
     })
+    // Even with auth off, a push and /metrics need a token: the local user's is kept in the data folder.
+    const { deps } = server
+    localToken =
+      deps.authMode === 'none'
+        ? await ensureLocalToken({
+            db: deps.database.db,
+            localUser: deps.localUser,
+            dataDir: config.dataDir,
+            urls: [...new Set([deps.localForge.baseUrl(), server.url])],
+          })
+        : null
   } catch (error) {
+    await server?.close().catch(() => {})
     release()
     throw error
   }
@@ -55,8 +84,9 @@ export async function runServe(options: CliOptions) {
       `    API      ${url}/api/v1\n` +
       `    OpenAPI  ${url}/api/v1/openapi.json\n` +
       `    Health   ${url}/api/v1/health\n` +
-      `    Metrics  ${url}/metrics\n` +
+      `    Metrics  ${url}/metrics  (an admin token: "Authorization: Bearer <token>")\n` +
       `  Auth:  ${authLine(server)}\n` +
+      (localToken ? gitLines(config.dataDir) : '') +
       `  Data:  ${describeDatabase(config)}\n` +
       `  Stop:  Ctrl+C, or kill -TERM ${process.pid}\n\n`,
   )

@@ -3,10 +3,12 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { and, eq } from 'drizzle-orm'
 import type { Context, Hono } from 'hono'
 import type { AuthUser } from '../auth/auth-user.ts'
-import { authenticateToken } from '../auth/authenticate-token.ts'
-import { repositories, squads } from '../db/schema.ts'
+import { findTokenOwner } from '../auth/authenticate-token.ts'
+import { executionOfToken } from '../auth/token-names.ts'
+import { repositories, squads, taskExecutions, tasks } from '../db/schema.ts'
 import { AppError, notFound } from '../domain/errors.ts'
 import { runHttpBackend } from '../forge/local/http-backend.ts'
+import { ensurePushHooks, type Pusher, pushPolicyEnv } from '../forge/local/push-policy.ts'
 import { isRepositoryName } from '../forge/local/repo-path.ts'
 import type { AppDeps } from './deps.ts'
 import { errorResponse } from './errors.ts'
@@ -15,6 +17,7 @@ import { errorResponse } from './errors.ts'
 const CHALLENGE = 'Basic realm="agent-squad", charset="UTF-8"'
 
 const SERVICES = ['git-upload-pack', 'git-receive-pack'] as const
+type Service = (typeof SERVICES)[number]
 
 /** `/git/<squad id>/<name>.git/<endpoint>`, the smart-HTTP endpoints only (no dumb protocol). */
 const GIT_PATH = /^\/git\/([^/]+)\/([^/]+)\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/
@@ -41,33 +44,72 @@ function gitTokenOf(header: string): string {
   )
 }
 
-/** Same rules as the API: auth off means the local user, but a token sent anyway is still checked. */
-async function authenticateGit(c: Context, deps: AppDeps): Promise<AuthUser> {
+/** Who a git request comes from: a token's owner and the token's name, or the local user (no token). */
+type GitCaller = { user: AuthUser; tokenName: string | null }
+
+/**
+ * Same rules as the API (auth off means the local user; a token sent anyway is still checked), with
+ * one more: a push always needs a token, even with auth off, so that nobody on this machine (a
+ * sandboxed agent included) pushes anonymously. A fetch or clone may stay anonymous with auth off.
+ */
+async function authenticateGit(c: Context, deps: AppDeps, service: Service): Promise<GitCaller> {
   const header = c.req.header('authorization')
   if (!header) {
-    if (deps.authMode === 'none') return deps.localUser
+    if (service === 'git-receive-pack')
+      throw new AppError(
+        'unauthorized',
+        'A push needs a token, even with auth off: set up `squad git-credential` as your git credential ' +
+          'helper (squad git-credential --help), or send the token as the HTTP Basic password',
+      )
+    if (deps.authMode === 'none') return { user: deps.localUser, tokenName: null }
     throw new AppError('unauthorized', 'This server requires a token: use it as the password for git')
   }
-  const user = await authenticateToken(deps.database.db, gitTokenOf(header))
-  if (!user) throw new AppError('unauthorized', 'The token is unknown, revoked or expired')
-  return user
+  const owner = await findTokenOwner(deps.database.db, gitTokenOf(header))
+  if (!owner) throw new AppError('unauthorized', 'The token is unknown, revoked or expired')
+  return owner
+}
+
+/**
+ * What the caller may push (forge/local/push-policy.ts). An execution's token reaches only its own
+ * execution's repository, and pushes only the branch that execution records.
+ */
+async function pusherOf(
+  deps: AppDeps,
+  caller: GitCaller,
+  repository: { id: string; name: string },
+): Promise<Pusher> {
+  const executionId = caller.tokenName ? executionOfToken(caller.tokenName) : null
+  if (executionId === null) return { kind: 'person' }
+  const [row] = Id.safeParse(executionId).success
+    ? await deps.database.db
+        .select({ branch: taskExecutions.gitBranch, repositoryId: tasks.repositoryId })
+        .from(taskExecutions)
+        .innerJoin(tasks, eq(tasks.id, taskExecutions.taskId))
+        .where(eq(taskExecutions.id, executionId))
+    : []
+  if (row?.repositoryId !== repository.id)
+    throw new AppError(
+      'forbidden',
+      `This token was minted for one execution's git commands, which do not include repository ${repository.name}`,
+    )
+  return { kind: 'execution', branch: row.branch }
 }
 
 /** The endpoint's service, checking the method and query each endpoint allows. */
-function serviceOf(c: Context, endpoint: string): (typeof SERVICES)[number] {
+function serviceOf(c: Context, endpoint: string): Service {
   const method = c.req.method
   if (endpoint === 'info/refs') {
     if (method !== 'GET') throw new AppError('method_not_allowed', 'info/refs only accepts GET')
     const service = c.req.query('service')
-    if (!SERVICES.includes(service as (typeof SERVICES)[number]))
+    if (!SERVICES.includes(service as Service))
       throw new AppError(
         'bad_request',
         'Only the smart HTTP protocol is served: ?service=git-upload-pack or git-receive-pack',
       )
-    return service as (typeof SERVICES)[number]
+    return service as Service
   }
   if (method !== 'POST') throw new AppError('method_not_allowed', `${endpoint} only accepts POST`)
-  return endpoint as (typeof SERVICES)[number]
+  return endpoint as Service
 }
 
 /** The local repository `name` of squad `squadId`, if `user` owns the squad; else a 404. */
@@ -102,8 +144,10 @@ async function serveGit(c: Context, deps: AppDeps): Promise<Response> {
   if (!match) throw new AppError('not_found', `No git endpoint at ${c.req.path}`)
   const [, squadId = '', name = '', endpoint = ''] = match
   const service = serviceOf(c, endpoint)
-  const user = await authenticateGit(c, deps)
+  const caller = await authenticateGit(c, deps, service)
+  const { user } = caller
   const repository = await findServedRepository(deps, user, squadId, name)
+  const pusher = await pusherOf(deps, caller, repository)
   const forge = deps.localForge
   await forge.ensureRepository({
     id: repository.id,
@@ -130,6 +174,15 @@ async function serveGit(c: Context, deps: AppDeps): Promise<Response> {
       remoteAddr: remoteAddress(c),
       body: c.req.method === 'POST' ? c.req.raw.body : null,
       signal: c.req.raw.signal,
+      // A push runs the forge's pre-receive hook, which enforces what this pusher may update.
+      env:
+        service === 'git-receive-pack'
+          ? pushPolicyEnv({
+              hooksDir: await ensurePushHooks(forge.root),
+              pusher,
+              defaultBranch: repository.defaultBranch,
+            })
+          : undefined,
     },
     { onStderr: (text) => deps.logger.warn({ repository: repository.id, stderr: text }, 'git http-backend') },
   )
@@ -137,7 +190,8 @@ async function serveGit(c: Context, deps: AppDeps): Promise<Response> {
 
 /**
  * Git smart HTTP at `/git/<squad id>/<name>.git/…`: clone, fetch and push of the local forge's
- * repositories, authenticated like the API and answered by `git http-backend`. Mounted outside
+ * repositories, authenticated like the API (but a push always needs a token) and answered by
+ * `git http-backend`; pushes follow the rules of forge/local/push-policy.ts. Mounted outside
  * /api, so the API's body limit does not cap pushes.
  */
 export function mountGitHttp(app: Hono, deps: AppDeps) {

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -165,6 +165,57 @@ describe.skipIf(skipReason)(`squad serve and admin commands (${testDbKind})`, ()
     expect(server.output()).toMatch(/SIGTERM: stopping…\n✓ stopped/)
     await expect(fetch(`${server.url}/api/v1/health`)).rejects.toThrow()
   }, 120_000)
+
+  it('with auth off keeps the local token (0600) and prints the credential helper a push works with', async () => {
+    const first = await serve(world)
+    const out = first.output()
+    expect(out).not.toMatch(TOKEN)
+    const file = /Token: (\S+local-token\.json)/.exec(out)?.[1] ?? ''
+    expect(file).toBe(join(world.cwd, testDbKind === 'pglite' ? 'data' : '.squad/data', 'local-token.json'))
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { token: string; urls: string[] }
+    expect(stored.token).toMatch(TOKEN)
+    expect(stored.urls).toEqual([first.url])
+    const setup = /Git: +(git config credential\.helper .+)/.exec(out)?.[1] ?? ''
+    expect(setup).toContain('git-credential --data-dir')
+
+    // The README walk: a squad and a repository, then a first push with the printed helper set up.
+    const post = async (path: string, body: unknown) =>
+      (await fetch(`${first.url}/api/v1${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json())) as { id: string; clone_url: string }
+    const squadRow = await post('/squads', { name: 'Core' })
+    const repo = await post(`/squads/${squadRow.id}/repositories`, { name: 'hello' })
+    const work = join(world.cwd, 'work')
+    const sh = (command: string) =>
+      promisify(execFile)('sh', ['-c', command], {
+        cwd: work,
+        env: {
+          ...baseEnv(),
+          GIT_CONFIG_NOSYSTEM: '1',
+          GIT_CONFIG_GLOBAL: '/dev/null',
+          GIT_TERMINAL_PROMPT: '0',
+        },
+      })
+    mkdirSync(work)
+    await sh(
+      'git init -q -b main && echo "# hello" > README.md && git add . && git -c user.name=me -c user.email=me@example.com commit -qm "chore: first commit"',
+    )
+    await expect(sh(`git push -q ${repo.clone_url} main`)).rejects.toThrow()
+    await sh(setup)
+    await sh(`git push -q ${repo.clone_url} main`)
+    expect((await sh(`git ls-remote ${repo.clone_url} refs/heads/main`)).stdout).toMatch(
+      /\trefs\/heads\/main/,
+    )
+    expect(await first.stop()).toBe(0)
+
+    // A restart keeps the token (and the file), so a configured helper goes on working.
+    const second = await serve(world)
+    expect(JSON.parse(readFileSync(file, 'utf8')).token).toBe(stored.token)
+    expect(await second.stop()).toBe(0)
+  }, 180_000)
 
   it('in token mode prints an admin token on the first start only; it works and is stored hashed', async () => {
     const first = await serve(world, ['--host', '127.0.0.1', '--auth', 'token'])

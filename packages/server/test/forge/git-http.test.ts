@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { ErrorBody } from '@agent-squad/contract'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apiTokens, repositories } from '../../src/db/schema.ts'
+import { apiTokens, repositories, taskExecutions, tasks } from '../../src/db/schema.ts'
 import { revokeGitTokens } from '../../src/forge/local/git-token.ts'
 import { skipReason } from '../helpers/test-db.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
@@ -24,8 +24,11 @@ const withBasic = (url: string, token: string) => url.replace('http://', `http:/
 
 describe.skipIf(skipReason)('git smart HTTP, auth off (loopback)', () => {
   let server: TestServer
+  /** A push needs a token even with auth off: the local user's, as `squad git-credential` hands it out. */
+  let asLocal: Record<string, string>
   beforeAll(async () => {
     server = await startTestServer({ env: { SQUAD_DATA_DIR: await tempDir('squad-data-') } })
+    asLocal = headerEnv(`Authorization: Bearer ${server.localToken}`)
   })
   afterAll(async () => {
     await server?.stop()
@@ -43,10 +46,10 @@ describe.skipIf(skipReason)('git smart HTTP, auth off (loopback)', () => {
     expect(cloned.stderr).toMatch(/empty repository/)
     const work = join(first, 'app')
     const main = await commitFiles(work, { 'README.md': '# app\n' }, 'docs: readme')
-    await gitOk(work, ['push', '-q', 'origin', 'main'])
+    await gitOk(work, ['push', '-q', 'origin', 'main'], asLocal)
     await gitOk(work, ['checkout', '-q', '-b', 'task-1'])
     const branch = await commitFiles(work, { 'src/a.ts': 'export const a = 1\n' }, 'feat: a')
-    await gitOk(work, ['push', '-q', 'origin', 'task-1'])
+    await gitOk(work, ['push', '-q', 'origin', 'task-1'], asLocal)
 
     const second = await tempDir()
     await gitOk(second, ['clone', '-q', url, 'app'])
@@ -68,6 +71,7 @@ describe.skipIf(skipReason)('git smart HTTP, auth off (loopback)', () => {
     await gitOk(work, ['add', 'blob.bin'])
     await gitOk(work, ['commit', '-q', '-m', 'chore: big blob'])
     const pushed = await git(work, ['push', url, 'main'], {
+      ...asLocal,
       GIT_TRACE_CURL: '1',
       GIT_TRACE_CURL_NO_DATA: '1',
     })
@@ -91,7 +95,7 @@ describe.skipIf(skipReason)('git smart HTTP, auth off (loopback)', () => {
         `commit refs/heads/b${i}\ncommitter T <t@example.com> 1700000000 +0000\ndata ${String(i).length}\n${i}\n\n`,
     ).join('')
     expect((await git(work, ['fast-import', '--quiet'], {}, stream)).code).toBe(0)
-    await gitOk(work, ['push', '-q', url, '--all'])
+    await gitOk(work, ['push', '-q', url, '--all'], asLocal)
     const target = await tempDir()
     const cloned = await git(target, ['clone', '--mirror', url, 'copy'], {
       GIT_TRACE_CURL: '1',
@@ -111,7 +115,7 @@ describe.skipIf(skipReason)('git smart HTTP, auth off (loopback)', () => {
     await chmod(hook, 0o755)
     const work = await newWorkTree()
     await commitFiles(work, { 'a.txt': 'a\n' }, 'chore: a')
-    const pushed = await git(work, ['push', server.deps.localForge.cloneUrl(repo), 'main'])
+    const pushed = await git(work, ['push', server.deps.localForge.cloneUrl(repo), 'main'], asLocal)
     expect(pushed.code).not.toBe(0)
     expect(pushed.stderr).toContain('policy: pushes to this repository are frozen')
     expect(pushed.stderr).toMatch(/pre-receive hook declined/)
@@ -159,9 +163,10 @@ describe.skipIf(skipReason)('git smart HTTP, auth off (loopback)', () => {
     expect(cloned.stderr).toMatch(/not found|404/)
   })
 
-  it('hands out no credentials when auth is off', async () => {
+  it('hands out credentials when auth is off too (a push always needs a token)', async () => {
     const repo = await newLocalRepository(server, { name: 'open' })
-    expect(await server.deps.localForge.credentials(repo, { executionId: crypto.randomUUID() })).toBeNull()
+    const credentials = await server.deps.localForge.credentials(repo, { executionId: crypto.randomUUID() })
+    expect(credentials?.httpHeader).toMatch(/^Authorization: Bearer sqd_/)
   })
 })
 
@@ -236,6 +241,13 @@ describe.skipIf(skipReason)('git smart HTTP, token auth', () => {
     const repo = await newLocalRepository(server, { token: owner, name: 'piped' })
     const forge = server.deps.localForge
     const executionId = crypto.randomUUID()
+    const taskId = crypto.randomUUID()
+    await server.db.database.db
+      .insert(tasks)
+      .values({ id: taskId, squadId: repo.squadId, number: 1, title: 'piped', repositoryId: repo.id })
+    await server.db.database.db
+      .insert(taskExecutions)
+      .values({ id: executionId, taskId, squadId: repo.squadId, gitBranch: 'task-1' })
     const credentials = await forge.credentials(repo, { executionId })
     expect(credentials?.httpHeader).toMatch(/^Authorization: Bearer sqd_/)
     const [row] = await server.db.database.db
@@ -247,9 +259,10 @@ describe.skipIf(skipReason)('git smart HTTP, token auth', () => {
     expect(JSON.stringify(row)).not.toContain(credentials?.httpHeader.split(' ').pop())
 
     const env = headerEnv(credentials?.httpHeader ?? '')
-    const work = await newWorkTree()
+    // It pushes its execution's branch (push-policy.test.ts has what else it may not push).
+    const work = await newWorkTree('task-1')
     await commitFiles(work, { 'a.txt': 'a\n' }, 'chore: a')
-    await gitOk(work, ['push', '-q', forge.cloneUrl(repo), 'main'], env)
+    await gitOk(work, ['push', '-q', forge.cloneUrl(repo), 'task-1'], env)
 
     // The pipeline's cleanup step releases them through the port; revoking again finds nothing left.
     await forge.releaseCredentials?.({ executionId })

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
+import { ensureLocalToken } from '../../src/auth/local-token.ts'
 import { loadConfig } from '../../src/config.ts'
 import type { EngineOptions } from '../../src/executions/start-engine.ts'
 import { type RunningServer, type StartServerOptions, startServer } from '../../src/server.ts'
@@ -9,6 +10,11 @@ import { createTestDatabase, type TestDatabase } from './test-db.ts'
 
 export type TestServer = RunningServer & {
   db: TestDatabase
+  /**
+   * With auth off: the local user's token, as `squad serve` keeps it (auth/local-token.ts). A push
+   * needs it even then, and /metrics needs an admin's token; with token auth, null.
+   */
+  localToken: string | null
   /** JSON request against the running server; `token` becomes a Bearer header. */
   request(
     method: string,
@@ -55,6 +61,15 @@ export async function startTestServer(
     ...(options.engineTuning ? { engineTuning: options.engineTuning } : {}),
     ...(options.forgeFor ? { forgeFor: options.forgeFor } : {}),
   })
+  const localToken =
+    server.deps.authMode === 'none'
+      ? await ensureLocalToken({
+          db: server.deps.database.db,
+          localUser: server.deps.localUser,
+          dataDir,
+          urls: [server.deps.localForge.baseUrl()],
+        })
+      : null
   const request: TestServer['request'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers }
     if (opts.token) headers.authorization = `Bearer ${opts.token}`
@@ -76,6 +91,7 @@ export async function startTestServer(
   return {
     ...server,
     db,
+    localToken,
     request,
     async stop() {
       // Kill every sandbox (and unmount its workspace) before the data folder goes.

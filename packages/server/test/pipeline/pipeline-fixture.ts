@@ -64,7 +64,9 @@ export async function setupSquad(
     }
     await git(work, ['add', '-A'])
     await git(work, ['commit', '-qm', 'initial commit'])
-    const header = options.token ? ['-c', `http.extraHeader=Authorization: Bearer ${options.token}`] : []
+    // A push needs a token even with auth off: then the local user's (what `squad git-credential` sends).
+    const pusher = options.token ?? server.localToken
+    const header = pusher ? ['-c', `http.extraHeader=Authorization: Bearer ${pusher}`] : []
     await git(work, [...header, 'push', '-q', repo.clone_url ?? '', 'main'])
   } finally {
     rmSync(work, { recursive: true, force: true })

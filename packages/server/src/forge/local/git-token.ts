@@ -1,4 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm'
+import { gitTokenName } from '../../auth/token-names.ts'
 import { displayPrefix, generateToken, hashToken } from '../../auth/tokens.ts'
 import type { Executor } from '../../db/database.ts'
 import { apiTokens, squads } from '../../db/schema.ts'
@@ -7,10 +8,6 @@ import { newId } from '../../domain/ids.ts'
 
 /** How long a token minted for one execution's git commands stays valid. */
 export const GIT_TOKEN_TTL_MS = 4 * 60 * 60 * 1000
-
-/** The name a git token is stored under: one execution's, or the squad's when there is no execution. */
-export const gitTokenName = (purpose: { squadId: string; executionId?: string | undefined }) =>
-  purpose.executionId ? `execution:${purpose.executionId}` : `forge:${purpose.squadId}`
 
 /**
  * Mints a short-lived API token for the squad's owner, so an execution's git commands can clone and

@@ -22,6 +22,8 @@ export type HttpBackendRequest = {
   body: ReadableStream<Uint8Array> | null
   /** Aborted when the client goes away: the backend is stopped. */
   signal?: AbortSignal | undefined
+  /** More environment for the backend and the git commands it runs (the push rules, push-policy.ts). */
+  env?: Record<string, string> | undefined
 }
 
 const MAX_HEAD_BYTES = 64 * 1024
@@ -61,6 +63,7 @@ export async function runHttpBackend(
   options: { onStderr?: (text: string) => void } = {},
 ): Promise<Response> {
   const env: Record<string, string> = {
+    ...request.env,
     GIT_PROJECT_ROOT: request.projectRoot,
     GIT_HTTP_EXPORT_ALL: '1',
     PATH_INFO: request.pathInfo,

@@ -16,7 +16,8 @@ export type LocalForgeOpts = {
   db: Db
   /** Where the bare repositories live: `<dataDir>/forge`. */
   root: string
-  authMode: AuthMode
+  /** Unused since credentials are minted in every auth mode (a push always needs a token); kept for server.ts. */
+  authMode?: AuthMode
   /** SQUAD_PUBLIC_URL: the base of clone and pull request URLs when set. */
   publicUrl?: string | undefined
   gitTokenTtlMs?: number
@@ -29,6 +30,8 @@ export type LocalForge = Forge & {
   baseUrl(): string
   /** Tells the forge where the server listens, once it does (the port may be picked at listen time). */
   setListenUrl(url: string): void
+  /** Where the server listens (what setListenUrl was told), whatever SQUAD_PUBLIC_URL says. */
+  listenUrl(): string | null
   /** The bare repository of a local repository on disk. */
   repoPath(repo: { squadId: string; name: string }): string
 }
@@ -66,12 +69,14 @@ export function createLocalForge(opts: LocalForgeOpts): LocalForge {
     setListenUrl(url) {
       listenUrl = url.replace(/\/+$/, '')
     },
+    listenUrl: () => listenUrl,
     repoPath,
 
     cloneUrl: (repo) => `${baseUrl()}/git/${local(repo).squadId}/${repo.name}.git`,
 
     async credentials(repo, purpose) {
-      if (opts.authMode === 'none') return null
+      // With auth off too: a push always needs a token, and an execution's token pushes only its
+      // own branch (push-policy.ts), so a token that leaks to the agent cannot reach the default branch.
       const token = await mintGitToken(
         opts.db,
         { squadId: local(repo).squadId, executionId: purpose.executionId },
