@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { routePath } from 'hono/route'
 import { AppError } from '../domain/errors.ts'
-import { authenticate } from './authenticate.ts'
+import { authenticate, tokenOf } from './authenticate.ts'
 import type { AppDeps } from './deps.ts'
 import { errorResponse } from './errors.ts'
 import { mountExecutionLog } from './execution-log.ts'
@@ -69,8 +69,15 @@ export function createApp(deps: AppDeps) {
   const openapi = buildOpenApi(apiRoutes, { version: deps.version })
   app.get('/api/v1/openapi.json', (c) => c.json(openapi))
   app.get('/metrics', async (c) => {
-    // Like every route, it needs a token when the server is reachable from other machines.
-    await authenticate(c, deps)
+    // An admin's token, in every auth mode: with auth off, a request without one would be anyone on
+    // this machine, a sandboxed agent included, and the metrics describe every squad's work.
+    const user = tokenOf(c) ? await authenticate(c, deps) : null
+    if (!user)
+      throw new AppError(
+        'unauthorized',
+        '/metrics needs an admin token, even with auth off: send "Authorization: Bearer <token>"',
+      )
+    if (!user.isAdmin) throw new AppError('forbidden', '/metrics is for admins only')
     const text = await deps.metrics.registry.metrics()
     return c.text(text, 200, { 'content-type': deps.metrics.registry.contentType })
   })

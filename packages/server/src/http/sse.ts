@@ -60,7 +60,8 @@ async function newestEventId(deps: AppDeps): Promise<number> {
 export function mountSse(app: Hono, deps: AppDeps) {
   for (const [segment, kind] of Object.entries(kinds)) {
     app.get(`/api/v1/sse/${segment}/:id`, async (c) => {
-      const user = await authenticate(c, deps)
+      // EventSource cannot send a header: the one place a token may come in the query string.
+      const user = await authenticate(c, deps, { query: true })
       const id = c.req.param('id')
       if (!Id.safeParse(id).success) throw notFound(kind, id)
       const key: StreamKey = { kind, id }

@@ -8,6 +8,7 @@ import { appendEvent } from '../events/append-event.ts'
 import type { Forge } from '../forge/forge.ts'
 import { findOwnedSquad } from '../squads/find-owned-squad.ts'
 import { localPathProblem } from './local-path-problem.ts'
+import { ownForgeProblem, type ServerAddresses } from './own-forge-problem.ts'
 import { toRepositoryDto } from './repository-dto.ts'
 import { isUniqueViolation } from './unique-violation.ts'
 
@@ -26,9 +27,15 @@ export async function createRepository(options: {
   localRepoRoots: readonly string[]
   /** The local forge, which makes the (empty) bare repository behind a local record. */
   localForge?: Pick<Forge, 'ensureRepository'>
+  /** Where this server is reached: a URL pointing back at its own forge is refused. */
+  server?: ServerAddresses
 }): Promise<Repository> {
   const { db, user, squadId, input, gitBaseUrl, localRepoRoots } = options
-  const problem = input.url === undefined ? null : localPathProblem(input.url, localRepoRoots)
+  const problem =
+    input.url === undefined
+      ? null
+      : (localPathProblem(input.url, localRepoRoots) ??
+        (options.server ? await ownForgeProblem(input.url, options.server) : null))
   if (problem) {
     const message = `repository URL ${problem}`
     throw new AppError('validation_failed', `Invalid request body: url: ${message}`, {

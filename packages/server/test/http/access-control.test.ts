@@ -99,8 +99,53 @@ describe.skipIf(skipReason)('access between two users', () => {
     expect(forbidden.status).toBe(403)
     expect((await fetch(`${server.url}/api/v1/sse/squads/${owned.squad}`)).status).toBe(401)
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401)
-    const metrics = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${bob}` } })
+    const notAdmin = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${bob}` } })
+    expect(notAdmin.status).toBe(403)
+    await notAdmin.body?.cancel()
+    const admin = server.bootstrapToken ?? ''
+    const metrics = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })
     expect(metrics.status).toBe(200)
     await metrics.body?.cancel()
+  })
+
+  it('takes access_token from the query string only on the event streams', async () => {
+    const viaSse = await fetch(`${server.url}/api/v1/sse/squads/${owned.squad}?access_token=${alice}`)
+    expect(viaSse.status).toBe(200)
+    await viaSse.body?.cancel()
+    for (const path of [
+      `/api/v1/squads/${owned.squad}`,
+      '/api/v1/squads',
+      `/api/v1/executions/${owned.execution}/log`,
+      '/metrics',
+    ]) {
+      const res = await server.request('GET', `${path}?access_token=${alice}`)
+      expect(res.status, path).toBe(401)
+      expect(ErrorBody.parse(res.json).error.message, path).toMatch(
+        /access_token in the query string is accepted only by the event streams/,
+      )
+    }
+    // The header still works on the same routes.
+    expect((await server.request('GET', `/api/v1/squads/${owned.squad}`, { token: alice })).status).toBe(200)
+  })
+
+  it("refuses an execution's git token on the API: it is for that execution's git commands only", async () => {
+    const repo = {
+      id: owned.repository,
+      squadId: owned.squad,
+      name: 'x',
+      kind: 'local' as const,
+      url: null,
+      defaultBranch: 'main',
+    }
+    const credentials = await server.deps.localForge.credentials(repo, { executionId: owned.execution })
+    const token = credentials?.httpHeader.replace(/^Authorization: Bearer /, '') ?? ''
+    const res = await server.request('GET', `/api/v1/squads/${owned.squad}`, { token })
+    expect(res.status).toBe(401)
+    expect(ErrorBody.parse(res.json).error.message).toMatch(/minted for one execution's git commands/)
+    const reserved = await server.request('POST', '/api/v1/tokens', {
+      token: alice,
+      body: { name: 'execution:x' },
+    })
+    expect(reserved.status).toBe(422)
   })
 })

@@ -142,6 +142,42 @@ describe.skipIf(skipReason)('repositories API', () => {
     expect(error.details).toEqual({ issues: [expect.objectContaining({ path: 'url' })] })
   })
 
+  it("refuses a URL of this server's own forge, under any name for this machine, with 422", async () => {
+    const squadId = await createSquad(server)
+    const { port } = server
+    const own = server.deps.localForge.cloneUrl({
+      id: newId(),
+      squadId,
+      name: 'app',
+      kind: 'local',
+      url: null,
+      defaultBranch: 'main',
+    })
+    const urls = [
+      own, // the public URL (SQUAD_PUBLIC_URL)
+      `http://127.0.0.1:${port}/git/${squadId}/app.git`,
+      `http://localhost:${port}/git/${squadId}/app.git`,
+      `http://127.9.8.7:${port}/git/${squadId}/app.git`,
+      // "::" is refused anyway (git's remote helpers), so IPv6 loopback is written out in full.
+      `http://[0:0:0:0:0:0:0:1]:${port}/git/${squadId}/app.git`,
+      `http://[0:0:0:0:0:ffff:7f00:1]:${port}/git/${squadId}/app.git`,
+      `http://0.0.0.0:${port}/git/${squadId}/app.git`,
+      `http://2130706433:${port}/git/${squadId}/app.git`,
+      `http://api.localhost:${port}/git/${squadId}/app.git`,
+    ]
+    for (const url of urls) {
+      const error = expectError(await post(server, squadId, { name: 'loop', url }), 422, 'validation_failed')
+      expect(error.message, url).toContain(
+        "points at this server's own forge: connect the repository by name",
+      )
+      expect(error.details).toEqual({ issues: [expect.objectContaining({ path: 'url' })] })
+    }
+    expect(await db().select().from(repositories).where(eq(repositories.squadId, squadId))).toEqual([])
+    // Another port on this machine is another server (a local Gitea, say): that one is fine.
+    const other = await post(server, squadId, { name: 'gitea', url: `http://127.0.0.1:${port + 1}/a/b.git` })
+    expect(other.status, JSON.stringify(other.json)).toBe(201)
+  })
+
   it('answers 409 for a duplicate name in the same squad, even when two requests race', async () => {
     const squadId = await createSquad(server)
     expect((await post(server, squadId, { name: 'api' })).status).toBe(201)

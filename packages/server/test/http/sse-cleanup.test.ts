@@ -12,7 +12,9 @@ import { skipReason } from '../helpers/test-db.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
 async function sseClientsGauge(server: TestServer): Promise<number> {
-  const res = await fetch(`${server.url}/metrics`)
+  const res = await fetch(`${server.url}/metrics`, {
+    headers: { authorization: `Bearer ${server.localToken}` },
+  })
   const line = (await res.text()).split('\n').find((l) => l.startsWith('squad_sse_clients '))
   if (!line) throw new Error('squad_sse_clients is missing from /metrics')
   return Number(line.split(' ')[1])

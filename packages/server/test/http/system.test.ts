@@ -1,4 +1,4 @@
-import { Health } from '@agent-squad/contract'
+import { ErrorBody, Health } from '@agent-squad/contract'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { apiRoutes } from '../../src/http/app.ts'
 import { openApiPath } from '../../src/http/route.ts'
@@ -58,10 +58,24 @@ describe.skipIf(skipReason)('system routes', () => {
     }
   })
 
+  it('GET /metrics refuses a caller without an admin token, even with auth off', async () => {
+    const anonymous = await fetch(`${server.url}/metrics`)
+    expect(anonymous.status).toBe(401)
+    expect(ErrorBody.parse(await anonymous.json()).error.message).toMatch(
+      /\/metrics needs an admin token, even with auth off/,
+    )
+    const viaQuery = await fetch(`${server.url}/metrics?access_token=${server.localToken}`)
+    expect(viaQuery.status).toBe(401)
+    await viaQuery.body?.cancel()
+  })
+
   it('GET /metrics serves Prometheus text that counts requests', async () => {
     await server.request('GET', '/api/v1/health')
     await server.request('GET', '/api/v1/squads/00000000-0000-7000-8000-000000000999')
-    const res = await fetch(`${server.url}/metrics`)
+    // With auth off, the local user (an admin) is the one with a token: the one `squad serve` stores.
+    const res = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: `Bearer ${server.localToken}` },
+    })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/)
     const text = await res.text()

@@ -11,12 +11,21 @@ import { createRepository } from '../../repositories/create-repository.ts'
 import { deleteRepository } from '../../repositories/delete-repository.ts'
 import { findOwnedRepository } from '../../repositories/find-owned-repository.ts'
 import { listRepositories } from '../../repositories/list-repositories.ts'
+import type { ServerAddresses } from '../../repositories/own-forge-problem.ts'
 import { toRepositoryDto } from '../../repositories/repository-dto.ts'
 import { updateRepository } from '../../repositories/update-repository.ts'
+import type { AppDeps } from '../deps.ts'
 import { defineRoute } from '../route.ts'
 
 const IdParams = z.object({ id: Id })
 const tag = 'repositories'
+
+/** Where this server is reached, for refusing a repository URL that points back at its own forge. */
+function serverAddresses(deps: AppDeps): ServerAddresses {
+  const listen = deps.localForge.listenUrl()
+  const urls = [deps.localForge.baseUrl(), ...(listen ? [listen] : [])]
+  return { urls, port: listen ? Number(new URL(listen).port || 80) : deps.config.PORT }
+}
 
 export const repositoryRoutes = [
   defineRoute({
@@ -43,7 +52,8 @@ export const repositoryRoutes = [
     summary: 'Create a local repository or connect a remote one',
     description:
       '`{ name }` creates a repository on the built-in local forge; `{ name, url }` connects a remote. ' +
-      'file:// URLs must lie under SQUAD_LOCAL_REPO_ROOTS. A name already used in the squad answers 409.',
+      'file:// URLs must lie under SQUAD_LOCAL_REPO_ROOTS; a URL of this server itself (its own forge, ' +
+      'under any name for this machine) answers 422. A name already used in the squad answers 409.',
     params: IdParams,
     body: CreateRepositoryBody,
     status: 201,
@@ -57,6 +67,7 @@ export const repositoryRoutes = [
         gitBaseUrl: deps.localForge.baseUrl(),
         localRepoRoots: deps.config.SQUAD_LOCAL_REPO_ROOTS,
         localForge: deps.localForge,
+        server: serverAddresses(deps),
       }),
   }),
   defineRoute({
