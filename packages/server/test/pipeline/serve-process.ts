@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readLocalToken } from '../../src/auth/local-token.ts'
 import type { TestServer } from '../helpers/test-server.ts'
 
 const bin = fileURLToPath(new URL('../../bin/squad.js', import.meta.url))
@@ -14,8 +16,8 @@ export type ServeProcess = {
   /** Resolves with the exit code, or the signal that ended it. */
   exited: Promise<number | NodeJS.Signals | null>
   /**
-   * A client for it with the shape the pipeline fixture's helpers take (`request`, `url`): they only
-   * ever use those two.
+   * A client for it with the shape the pipeline fixture's helpers take (`request`, `url`, and
+   * `localToken`, which a push needs even with auth off): they only ever use those three.
    */
   api: TestServer
 }
@@ -84,12 +86,22 @@ export async function startServeProcess(options: {
     }
     return { status: res.status, json, headers: res.headers }
   }
+  // With auth off the server keeps the local user's token in its data folder, written just after it
+  // starts listening (auth/local-token.ts).
+  const dataDir = resolve(options.cwd, options.env.SQUAD_DATA_DIR ?? '.squad/data')
+  let localToken: string | null = null
+  for (let waited = 0; options.env.SQUAD_AUTH === 'none' && !localToken; waited += 50) {
+    localToken = (await readLocalToken(dataDir))?.token ?? null
+    if (localToken) break
+    if (waited > 10_000) throw new Error(`squad serve wrote no local token in ${dataDir}:\n${text}`)
+    await new Promise((done) => setTimeout(done, 50))
+  }
   return {
     child,
     pid: child.pid ?? -1,
     url,
     output: () => text,
     exited,
-    api: { url, request } as TestServer,
+    api: { url, request, localToken } as TestServer,
   }
 }
