@@ -8,7 +8,9 @@ wins over the defaults. Every variable is described in docs/configuration.md.
 Auth (--auth, SQUAD_AUTH):
   auto   the default: off on a loopback host (127.0.0.1, ::1, localhost), tokens anywhere else
   token  every request needs "Authorization: Bearer <token>"; the first start prints an admin token
-  none   no tokens, every request acts as the local user; refused unless the host is loopback
+  none   no tokens, every request acts as the local user; refused unless the host is loopback.
+         A git push and /metrics still need a token: the local user's, kept in
+         <data-dir>/local-token.json (squad git-credential --help)
 
 Examples:
   squad serve                           PGlite in ./.squad/data, http://127.0.0.1:8000, auth off
