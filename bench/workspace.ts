@@ -35,6 +35,7 @@ import { provision } from '../packages/server/src/executions/pipeline/steps/prov
 import type { RepoRef } from '../packages/server/src/forge/forge.ts'
 import { prepareWorkspaceSource } from '../packages/server/src/git/workspace-cache.ts'
 import { releaseWorkspace } from '../packages/server/src/sandbox/local/workspace.ts'
+import { NETWORK_OFF } from '../packages/server/src/sandbox/network-policy.ts'
 import type { Sandbox } from '../packages/server/src/sandbox/sandbox-provider.ts'
 import { serverRedactor } from '../packages/server/src/secrets/server-redactor.ts'
 import { startServer } from '../packages/server/src/server.ts'
@@ -105,7 +106,7 @@ const depsFor = (cacheRoot: string): PipelineDeps => ({
     gitAttempts: 4,
     gitBaseDelayMs: 500,
   },
-  defaults: { network: false, reviewers: [] },
+  defaults: { network: 'off', reviewers: [] },
 })
 
 let taskNumber = 0
@@ -352,7 +353,7 @@ async function profile(cacheRoot: string, cloneUrl: string) {
         sandbox = await server.sandboxes.create({
           workspaceTemplate: templateDir,
           extraReadOnlyBinds: [mirror],
-          network: false,
+          network: NETWORK_OFF,
         })
       }),
     )

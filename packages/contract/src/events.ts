@@ -7,7 +7,7 @@ import {
 } from './agent-conversation.ts'
 import { Agent } from './agents.ts'
 import { Id, Timestamp } from './common.ts'
-import { Execution, ExecutionStep, GitProgress, SandboxState } from './executions.ts'
+import { ConnectionBlocked, Execution, ExecutionStep, GitProgress, SandboxState } from './executions.ts'
 import { PullRequest } from './pull-requests.ts'
 import { Repository } from './repositories.ts'
 import { ExecutionOverlap, Review } from './reviews.ts'
@@ -65,6 +65,8 @@ export const events = {
   stepUpdated: defineEvent('step.updated', 'execution', ExecutionStep),
   gitProgress: defineEvent('git.progress', 'execution', GitProgress),
   sandboxUpdated: defineEvent('sandbox.updated', 'execution', SandboxState),
+  /** The agent tried to reach a destination its sandbox's network policy does not allow. */
+  connectionBlocked: defineEvent('sandbox.connection_blocked', 'execution', ConnectionBlocked),
   /** Two running executions on one repository changed the same files (warned before anyone merges). */
   overlapWarning: defineEvent('execution.overlap', 'task', ExecutionOverlap),
   /** A review of a task's pull request, by the reviewer agent or a person. */

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Id, JsonObject, Timestamp } from './common.ts'
+import { NetworkSetting } from './squads.ts'
 
 export const executionStatuses = [
   'queued',
@@ -96,8 +97,8 @@ export type ExecutionWithSteps = z.infer<typeof ExecutionWithSteps>
 export const StartExecutionBody = z.strictObject({
   /** Run as this agent instead of the task's assignee. */
   agent_id: Id.optional(),
-  /** Override the squad's network policy for this run. */
-  network: z.enum(['enabled', 'disabled']).optional(),
+  /** Override the squad's network mode for this run (`off`, `allowlist`, `internet`). */
+  network: NetworkSetting.optional(),
 })
 export type StartExecutionBody = z.infer<typeof StartExecutionBody>
 
@@ -118,3 +119,11 @@ export const SandboxState = z.object({
   message: z.string().nullable(),
 })
 export type SandboxState = z.infer<typeof SandboxState>
+
+/** A connection the sandbox's network policy refused (e.g. to the server's own machine). */
+export const ConnectionBlocked = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  reason: z.string(),
+})
+export type ConnectionBlocked = z.infer<typeof ConnectionBlocked>

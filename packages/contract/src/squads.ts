@@ -26,10 +26,43 @@ export const SquadWorkflow = z.strictObject({
 })
 export type SquadWorkflow = z.infer<typeof SquadWorkflow>
 
+/**
+ * What the agents' sandboxes may reach. `off`: nothing. `allowlist`: only the destinations of
+ * `network_allowlist` (package registries, code hosts and model APIs by default). `internet`: public
+ * addresses only. Never the server's own machine, its loopback, link-local addresses (cloud
+ * metadata) or private networks, unless an allowlist entry names them. `enabled` and `disabled`
+ * are the older names of `internet` and `off`, still accepted.
+ */
+export const networkModes = ['off', 'allowlist', 'internet'] as const
+export const NetworkSetting = z.enum([...networkModes, 'enabled', 'disabled'])
+export type NetworkSetting = z.infer<typeof NetworkSetting>
+export type NetworkMode = (typeof networkModes)[number]
+
+/** Reads a network setting, older names included, as one of the three modes. */
+export const networkModeOf = (setting: NetworkSetting): NetworkMode =>
+  setting === 'enabled' ? 'internet' : setting === 'disabled' ? 'off' : setting
+
+/**
+ * One allowed destination: a host (`registry.npmjs.org`), its subdomains (`*.github.com`), an IP
+ * address or a CIDR range (`10.0.0.0/8`, `[fd00::]/8` without brackets), each optionally with a port
+ * (`git.internal:8443`, `[::1]:8000`).
+ */
+export const NetworkAllowEntry = z
+  .string()
+  .trim()
+  .min(1)
+  .max(260)
+  .regex(
+    /^(?:(?:\*\.)?[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:\/\d{1,3})?)(?::\d{1,5})?$/,
+    'must be a host name (optionally *.name), an IP address or CIDR range, optionally with :port',
+  )
+
 /** Settings a squad applies to every task it runs; each field has a server-side default. */
 const configFields = {
   max_concurrency: z.number().int().min(1).max(64),
-  network: z.enum(['enabled', 'disabled']),
+  network: NetworkSetting,
+  /** Destinations the `allowlist` mode allows (and any mode allows explicitly); replaces the default list. */
+  network_allowlist: z.array(NetworkAllowEntry).max(200),
   keep_failed_sandbox_minutes: z
     .number()
     .int()
@@ -43,6 +76,7 @@ type ConfigFields = typeof configFields
 export const SquadConfig = z.strictObject({
   max_concurrency: configFields.max_concurrency.optional(),
   network: configFields.network.optional(),
+  network_allowlist: configFields.network_allowlist.optional(),
   keep_failed_sandbox_minutes: configFields.keep_failed_sandbox_minutes.optional(),
   reviewers: configFields.reviewers.optional(),
   workflow: configFields.workflow.optional(),

@@ -56,7 +56,7 @@ export const ConfigSchema = z.object({
     .min(0)
     .max(7 * 24 * 60)
     .default(30),
-  SQUAD_NETWORK: z.enum(['enabled', 'disabled']).default('enabled'),
+  SQUAD_NETWORK: z.enum(['off', 'allowlist', 'internet', 'enabled', 'disabled']).default('internet'),
   SQUAD_AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(10_000).default(100),
   SQUAD_AGENT_MAX_TOKENS: z.coerce.number().int().min(1000).max(1_000_000_000).default(4_000_000),
   SQUAD_SECRET_KEY: z
@@ -95,7 +95,7 @@ export const configExpects: Record<ConfigKey, string> = {
   SQUAD_AGENT_TIMEOUT_MS: 'a whole number of milliseconds, at least 1000',
   SQUAD_LEASE_MS: 'a whole number of milliseconds from 1000 to 600000 (10 min)',
   SQUAD_KEEP_FAILED_SANDBOX_MINUTES: 'a whole number of minutes from 0 to 10080 (a week)',
-  SQUAD_NETWORK: 'one of enabled, disabled',
+  SQUAD_NETWORK: 'one of off, allowlist, internet (enabled and disabled are older names of internet and off)',
   SQUAD_AGENT_MAX_STEPS: 'a whole number of model calls from 1 to 10000',
   SQUAD_AGENT_MAX_TOKENS: 'a whole number of tokens from 1000 to 1000000000',
   SQUAD_SECRET_KEY:

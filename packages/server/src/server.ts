@@ -16,6 +16,7 @@ import { createApp } from './http/app.ts'
 import type { AppDeps } from './http/deps.ts'
 import { createLogger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
+import { createBlockedConnections } from './sandbox/blocked-connections.ts'
 import { createSandboxProvider, type HostedSandboxProvider } from './sandbox/create-sandbox-provider.ts'
 import { secretBoxFromConfig } from './secrets/secret-box.ts'
 import { serverRedactor } from './secrets/server-redactor.ts'
@@ -123,13 +124,15 @@ export async function startServer(config: Config, options: StartServerOptions = 
     // A wildcard address is not one to connect to; this machine reaches it on loopback.
     const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host
     localForge.setListenUrl(`http://${reachable}:${port}`)
-    const sandboxes = createSandboxProvider({ config, logger })
+    const blocked = createBlockedConnections()
+    const sandboxes = createSandboxProvider({ config, logger, blocked })
     const engine = await timed('workers', () =>
       startEngine({
         config,
         database,
         logger,
         sandboxes,
+        blocked,
         // Remote forges (GitHub) plug in here; every repository is on the local forge until then.
         forgeFor: (repo) => options.forgeFor?.(repo, localForge) ?? localForge,
         redactor: serverRedactor(config),

@@ -80,6 +80,25 @@ describe('squad settings: the workflow', () => {
     expect('network' in sent.config).toBe(false)
   })
 
+  it('sends the network mode and the allowlist, one entry per line, and marks a bad entry', async () => {
+    const calls = renderForm()
+    fireEvent.change(screen.getByLabelText('Network policy'), { target: { value: 'allowlist' } })
+    const list = screen.getByLabelText('Network allowlist')
+    fireEvent.change(list, { target: { value: 'http://not-a-host/\n*.github.com' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }))
+    expect(screen.getByRole('alert').textContent).toMatch(/host name/)
+    expect(calls).toHaveLength(0)
+    fireEvent.change(list, { target: { value: 'registry.npmjs.org\n *.github.com:443 \n\n10.0.0.0/8' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }))
+    await waitFor(() => expect(calls.some((c) => c.method === 'PATCH')).toBe(true))
+    expect(calls.find((c) => c.method === 'PATCH')?.body).toMatchObject({
+      config: {
+        network: 'allowlist',
+        network_allowlist: ['registry.npmjs.org', '*.github.com:443', '10.0.0.0/8'],
+      },
+    })
+  })
+
   it('refuses more review rounds than the server allows, next to the field', () => {
     const calls = renderForm()
     fireEvent.change(screen.getByLabelText('Workflow'), { target: { value: 'team' } })

@@ -50,20 +50,29 @@ export function registerTaskCommands(program: Command): Command {
       .command('run <task-id>')
       .description('Start a task (queue an execution) and follow it until it ends')
       .option('--agent <agent-id>', "run as this agent instead of the task's assignee")
-      .option('--offline', 'run the agent without network access')
+      .option('--offline', 'run the agent without network access (same as --network off)')
+      .option(
+        '--network <mode>',
+        "this run's network: off, allowlist (the squad's list) or internet (public addresses only)",
+      )
       .option('-d, --detach', 'print the execution id and return at once'),
-  ).action(async (taskId: string, flags: ClientFlags & { agent?: string; offline?: boolean }) => {
-    const execution = await clientOf(flags).post<Execution>(`/api/v1/tasks/${taskId}/executions`, {
-      ...(flags.agent ? { agent_id: flags.agent } : {}),
-      ...(flags.offline ? { network: 'disabled' } : {}),
-    })
-    if (flags.detach) {
-      process.stdout.write(`${execution.id}\n`)
-      return
-    }
-    process.stderr.write(`Started execution ${execution.id} on ${execution.git_branch}\n`)
-    await follow(flags, execution.id)
-  })
+  ).action(
+    async (taskId: string, flags: ClientFlags & { agent?: string; offline?: boolean; network?: string }) => {
+      const network = flags.offline ? 'off' : flags.network
+      if (network !== undefined && !['off', 'allowlist', 'internet'].includes(network))
+        throw new Error(`--network must be off, allowlist or internet, not "${network}"`)
+      const execution = await clientOf(flags).post<Execution>(`/api/v1/tasks/${taskId}/executions`, {
+        ...(flags.agent ? { agent_id: flags.agent } : {}),
+        ...(network ? { network } : {}),
+      })
+      if (flags.detach) {
+        process.stdout.write(`${execution.id}\n`)
+        return
+      }
+      process.stderr.write(`Started execution ${execution.id} on ${execution.git_branch}\n`)
+      await follow(flags, execution.id)
+    },
+  )
   withClientOptions(
     task
       .command('watch <execution-id>')

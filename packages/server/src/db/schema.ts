@@ -166,7 +166,10 @@ export const taskExecutions = pgTable(
     /** Why this attempt exists: `start`, `retry`, `plan`, `review`, `revision` (see the contract's runReasons). */
     runReason: text('run_reason').notNull().default('start'),
     /** Per-run overrides chosen when it was started, e.g. `{ network: 'disabled' }`. */
-    options: jsonb('options').$type<{ network?: 'enabled' | 'disabled' }>().notNull().default({}),
+    options: jsonb('options')
+      .$type<{ network?: 'enabled' | 'disabled' | 'off' | 'allowlist' | 'internet' }>()
+      .notNull()
+      .default({}),
     queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

@@ -1,4 +1,4 @@
-import type { Execution, RunReason, TaskStatus } from '@agent-squad/contract'
+import type { Execution, NetworkSetting, RunReason, TaskStatus } from '@agent-squad/contract'
 import { stepNames } from '@agent-squad/contract'
 import { and, desc, eq, inArray, sql } from 'drizzle-orm'
 import type { Executor } from '../db/database.ts'
@@ -26,7 +26,7 @@ export async function queueExecution(
     task: TaskRow
     agentId: string | null
     runReason?: RunReason
-    network?: 'enabled' | 'disabled'
+    network?: NetworkSetting
     /** Where the task goes (default: in progress); a review keeps it in review. */
     column?: TaskStatus
   },

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { networkModeOf } from '@agent-squad/contract'
 import type { Logger } from 'pino'
 import { createBuiltinAgent } from '../agents/runtime/builtin/builtin-agent.ts'
 import { envFromConfig, isBuiltinProvider } from '../agents/runtime/builtin/provider.ts'
@@ -7,6 +8,7 @@ import { createScriptAgent } from '../agents/runtime/script/script-agent.ts'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/database.ts'
 import type { Forge, RepoRef } from '../forge/forge.ts'
+import type { BlockedConnections } from '../sandbox/blocked-connections.ts'
 import type { SandboxProvider } from '../sandbox/sandbox-provider.ts'
 import type { Redactor } from '../secrets/redactor.ts'
 import { secretBoxFromConfig } from '../secrets/secret-box.ts'
@@ -26,6 +28,8 @@ export type EngineOptions = {
   database: Database
   logger: Logger
   sandboxes: SandboxProvider
+  /** Where the sandbox provider reports refused connections (the runner tells the execution). */
+  blocked?: BlockedConnections
   forgeFor(repo: RepoRef): Forge
   redactor: Redactor
   workspaceOwner?: { uid: number; gid: number }
@@ -51,6 +55,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     db: database.db,
     logger,
     sandboxes: options.sandboxes,
+    ...(options.blocked ? { blocked: options.blocked } : {}),
     forgeFor: options.forgeFor,
     // An agent CLI by its llm_provider, else the built-in tool loop for model providers, else the task's script.
     agentFor: (agent) =>
@@ -69,7 +74,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       gitBaseDelayMs: 500,
       ...tuning,
     },
-    defaults: { network: config.SQUAD_NETWORK === 'enabled', reviewers: [] },
+    defaults: { network: networkModeOf(config.SQUAD_NETWORK), reviewers: [] },
   }
   const reapNow = () => reapSandboxes({ db: database.db, provider: options.sandboxes, logger })
   await reapNow().catch((error) => logger.warn({ err: error }, 'initial sandbox reap failed'))

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import type { Config } from '../config.ts'
+import type { BlockedConnections } from './blocked-connections.ts'
 import type { SandboxLogger } from './local/folder-sandbox-types.ts'
 import { LocalSandboxProvider } from './local/local-sandbox-provider.ts'
 import { ProcessSandboxProvider } from './process/process-sandbox-provider.ts'
@@ -20,13 +21,15 @@ export type HostedSandboxProvider = SandboxProvider & {
 export function createSandboxProvider(options: {
   config: Pick<Config, 'SQUAD_SANDBOX' | 'dataDir'>
   logger?: SandboxLogger
+  /** Told of each connection a sandbox's network policy refused. */
+  blocked?: BlockedConnections
 }): HostedSandboxProvider {
-  const { config, logger } = options
+  const { config, logger, blocked } = options
   const root = join(config.dataDir, 'sandboxes', config.SQUAD_SANDBOX)
   const common = { root, ...(logger ? { logger } : {}) }
   switch (config.SQUAD_SANDBOX) {
     case 'local':
-      return new LocalSandboxProvider(common)
+      return new LocalSandboxProvider({ ...common, ...(blocked ? { onBlocked: blocked.report } : {}) })
     case 'process':
       return new ProcessSandboxProvider(common)
   }

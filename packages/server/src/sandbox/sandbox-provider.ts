@@ -1,3 +1,7 @@
+import type { NetworkPolicy } from './network-policy.ts'
+
+export type { NetworkPolicy } from './network-policy.ts'
+
 /**
  * The sandbox port, shaped like the E2B SDK (`Sandbox.create`, `sandbox.commands.run`,
  * `sandbox.files`, `kill`, `setTimeout`, `Sandbox.list`, `Sandbox.connect`) so the E2B adapter stays
@@ -14,8 +18,12 @@ export type SandboxCreateOpts = {
   metadata?: Record<string, string>
   /** The sandbox kills itself this long after creation unless `setTimeout` extends it. */
   timeoutMs?: number
-  /** Outbound network; on by default, off per squad or task. */
-  network?: boolean
+  /**
+   * What the sandbox's commands may reach (see network-policy.ts): `internet` (public addresses
+   * only) by default; `allowlist` or `off` per squad or task. Never this host's loopback or private
+   * network unless an entry names it.
+   */
+  network?: NetworkPolicy
   /**
    * A folder whose contents become the initial workspace (the local provider mounts it as the
    * copy-on-write lower layer when it can, else copies it). Remote providers ignore it.
@@ -26,6 +34,13 @@ export type SandboxCreateOpts = {
    * workspace's `objects/info/alternates` resolves). Remote providers ignore it.
    */
   extraReadOnlyBinds?: string[]
+  /**
+   * Disk space of the sandbox's workspace changes, /tmp and home together, in bytes (a squad
+   * setting); the provider's default (10 GiB locally) when absent, 0 for none. At the limit a write
+   * fails with ENOSPC and the failed command's stderr says the sandbox is out of its quota. Remote
+   * providers size their VM disk from it.
+   */
+  diskQuotaBytes?: number
 }
 
 export type CommandRunOpts = {
@@ -40,10 +55,11 @@ export type CommandRunOpts = {
   maxOutputBytes?: number
   stdin?: string
   /**
-   * Network for this one command, overriding the sandbox's setting (git fetch and push need the
-   * forge even when the agent runs offline). Providers whose network is per sandbox ignore it.
+   * Network for this one command, overriding the sandbox's policy (the pipeline's git fetch and push
+   * reach exactly the forge, even when the agent runs offline). Providers whose network is per
+   * sandbox ignore it.
    */
-  network?: boolean
+  network?: NetworkPolicy
 }
 
 export type CommandResult = {
@@ -116,6 +132,12 @@ export type Sandbox = {
   readonly sandboxId: string
   /** Absolute path of the workspace as commands inside the sandbox see it (e.g. /workspace). */
   readonly workdir: string
+  /**
+   * The HTTP proxy through which the sandbox's commands reach the network, when the provider's
+   * network is one (commands also get it as HTTPS_PROXY/HTTP_PROXY); undefined when they connect
+   * directly. Pipeline git commands set it explicitly, overriding whatever the workspace configures.
+   */
+  readonly proxyUrl?: string
   readonly commands: Commands
   readonly files: Files
   /** Kills every process and deletes the sandbox; idempotent. */

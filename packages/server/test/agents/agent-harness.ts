@@ -9,6 +9,7 @@ import {
 } from '../../src/agents/runtime/builtin/builtin-agent.ts'
 import { shellCommand } from '../../src/git/shell-quote.ts'
 import { LocalSandboxProvider } from '../../src/sandbox/local/local-sandbox-provider.ts'
+import { NETWORK_OFF } from '../../src/sandbox/network-policy.ts'
 import type { Sandbox } from '../../src/sandbox/sandbox-provider.ts'
 import { Redactor } from '../../src/secrets/redactor.ts'
 
@@ -22,7 +23,7 @@ export async function createWorkspace(
   const root = await mkdtemp(join(tmpdir(), 'squad-agent-test-'))
   // A uid range of its own, so test files running in parallel never share a sandbox uid.
   const provider = new LocalSandboxProvider({ root, uidBase: 250_000, uidCount: 1000 })
-  const sandbox = await provider.create({ network: false })
+  const sandbox = await provider.create({ network: NETWORK_OFF })
   for (const [path, content] of Object.entries(files)) await sandbox.files.write(path, content)
   const links = Object.entries(options.symlinks ?? {}).map(([link, target]) =>
     shellCommand(['ln', '-s', target, link]),

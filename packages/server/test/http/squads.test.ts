@@ -50,6 +50,30 @@ describe.skipIf(skipReason)('squads API', () => {
     expect((await server.request('GET', `/api/v1/squads/${squad.id}`)).status).toBe(404)
   })
 
+  it('takes a network mode and an allowlist, and names the bad entry of one', async () => {
+    const squad = Squad.parse(
+      (await server.request('POST', '/api/v1/squads', { body: { name: 'Net' } })).json,
+    )
+    const allow = ['registry.npmjs.org', '*.github.com:443', '10.20.0.0/16', '[::1]:8000', 'fd00::/8']
+    const ok = await server.request('PATCH', `/api/v1/squads/${squad.id}`, {
+      body: { config: { network: 'allowlist', network_allowlist: allow } },
+    })
+    expect(ok.status).toBe(200)
+    expect(Squad.parse(ok.json).config).toEqual({ network: 'allowlist', network_allowlist: allow })
+    const bad = await server.request('PATCH', `/api/v1/squads/${squad.id}`, {
+      body: { config: { network_allowlist: ['registry.npmjs.org', 'http://evil.example/path'] } },
+    })
+    expect(bad.status).toBe(422)
+    expect(JSON.stringify(bad.json)).toMatch(/network_allowlist.*1|host name/)
+    const mode = await server.request('PATCH', `/api/v1/squads/${squad.id}`, {
+      body: { config: { network: 'everything' } },
+    })
+    expect(mode.status).toBe(422)
+    // Nothing of the refused changes was kept.
+    const kept = Squad.parse((await server.request('GET', `/api/v1/squads/${squad.id}`)).json)
+    expect(kept.config).toEqual({ network: 'allowlist', network_allowlist: allow })
+  })
+
   it('pages through squads with next_cursor', async () => {
     for (let i = 0; i < 5; i++)
       await server.request('POST', '/api/v1/squads', { body: { name: `page-${i}` } })

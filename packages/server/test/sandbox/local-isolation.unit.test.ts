@@ -8,9 +8,11 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/domain/errors.ts'
+import { loopDevicesUnder } from '../../src/sandbox/local/disk-quota.ts'
 import { LocalSandboxProvider } from '../../src/sandbox/local/local-sandbox-provider.ts'
 import { processesOf } from '../../src/sandbox/local/uid-pool.ts'
 import { mountsUnder } from '../../src/sandbox/local/workspace.ts'
+import { NETWORK_OFF } from '../../src/sandbox/network-policy.ts'
 import { CommandExitError, type Sandbox, type SandboxCreateOpts } from '../../src/sandbox/sandbox-provider.ts'
 
 /*
@@ -219,8 +221,11 @@ describe.skipIf(skipReason !== null)(
       const sandbox = await make({ envs: { MINE: 'visible' } })
       const { stdout } = await sandbox.commands.run("ls /proc | grep -cE '^[0-9]+$'; ps -eo comm")
       const [count, ...names] = stdout.trim().split('\n')
-      expect(Number(count)).toBeLessThanOrEqual(5)
-      expect(names.slice(1).every((name) => ['bwrap', 'sh', 'ps', 'grep', 'ls'].includes(name))).toBe(true)
+      // With network on, the command's egress relay (socat) runs beside it, inside the sandbox.
+      expect(Number(count)).toBeLessThanOrEqual(6)
+      expect(
+        names.slice(1).every((name) => ['bwrap', 'sh', 'ps', 'grep', 'ls', 'socat'].includes(name)),
+      ).toBe(true)
       expect((await failure(sandbox.commands.run(`kill -0 ${process.pid}`))).exitCode).not.toBe(0)
       // pid 1 is bwrap's root-owned reaper: its environment is unreadable.
       expect((await failure(sandbox.commands.run('cat /proc/1/environ'))).stderr).toMatch(/Permission denied/)
@@ -244,7 +249,7 @@ describe.skipIf(skipReason !== null)(
       const connect = (word: string) => `bash -c 'echo ${word} > /dev/tcp/127.0.0.1/${port}'`
 
       it('off: a TCP server on the host loopback is unreachable', async () => {
-        const sandbox = await make({ network: false })
+        const sandbox = await make({ network: NETWORK_OFF })
         const result = await failure(sandbox.commands.run(connect('off')))
         expect(result.stderr).toMatch(/Connection refused|Network is unreachable|connect/)
         expect(
@@ -254,16 +259,16 @@ describe.skipIf(skipReason !== null)(
         expect(received).not.toContain('off')
       })
 
-      it('on: reachable; and one command may turn it on for itself (git push in an offline sandbox)', async () => {
-        const online = await make({ network: true })
-        await online.commands.run(connect('on'))
-        const offline = await make({ network: false })
-        await offline.commands.run(connect('override'), { network: true })
-        await failure(offline.commands.run(connect('still-off')))
+      it('on: the host loopback stays out of reach (the sandbox has its own network namespace)', async () => {
+        const online = await make({ network: { mode: 'internet' } })
+        const result = await failure(online.commands.run(connect('on')))
+        expect(result.stderr).toMatch(/Connection refused|Network is unreachable|connect/)
+        const allowed = await make({ network: { mode: 'allowlist', allow: [`127.0.0.1:${port}`] } })
+        // Even a destination the policy names is reached only through the egress proxy, never directly.
+        await failure(allowed.commands.run(connect('direct')))
         await sleep(200)
-        expect(received).toContain('on')
-        expect(received).toContain('override')
-        expect(received).not.toContain('still-off')
+        expect(received).not.toContain('on')
+        expect(received).not.toContain('direct')
       })
     })
 
@@ -313,14 +318,18 @@ describe.skipIf(skipReason !== null)(
       const restartRoot = join(scratch, 'restart')
       const before = new LocalSandboxProvider({ root: restartRoot, uidBase: UID_BASE + 500, uidCount: 100 })
       const secret = `tok-${randomBytes(8).toString('hex')}`
-      const sandbox = await before.create({ envs: { TOKEN: secret }, metadata: { k: 'v' }, network: false })
+      const sandbox = await before.create({
+        envs: { TOKEN: secret },
+        metadata: { k: 'v' },
+        network: NETWORK_OFF,
+      })
       expect((await sandbox.commands.run('echo $TOKEN')).stdout).toBe(`${secret}\n`)
       const metaText = await readFile(join(restartRoot, sandbox.sandboxId, 'meta.json'), 'utf8')
       expect(metaText).not.toContain(secret)
       expect(metaText).not.toContain('TOKEN')
       expect(JSON.parse(metaText)).toMatchObject({
         uid: UID_BASE + 500,
-        network: false,
+        network: NETWORK_OFF,
         metadata: { k: 'v' },
       })
       expect((await stat(join(restartRoot, sandbox.sandboxId, 'meta.json'))).mode & 0o777).toBe(0o600)
@@ -366,7 +375,8 @@ describe.skipIf(skipReason !== null)(
       const meta = await metaOf(sandbox)
       expect(meta.workspace).toBe('overlay')
       const dir = join(root, sandbox.sandboxId)
-      expect(await mountsUnder(dir)).toEqual([join(dir, 'workspace')])
+      // The overlay, and the disk quota's filesystem that holds its upper layer (see disk-quota.ts).
+      expect((await mountsUnder(dir)).sort()).toEqual([join(dir, 'disk'), join(dir, 'disk', 'workspace')])
       const envs = {
         GIT_AUTHOR_NAME: 'a',
         GIT_AUTHOR_EMAIL: 'a@e',
@@ -386,7 +396,7 @@ describe.skipIf(skipReason !== null)(
       expect((await git('status', '--porcelain')).stdout).toBe('')
       expect((await stat(join(template, 'src', 'a.txt'))).uid).toBe(0)
       // Only the upper layer grew: a few entries, not a copy of the tree.
-      const upper = await sh('find', [join(dir, 'overlay', 'upper')])
+      const upper = await sh('find', [join(dir, 'disk', 'overlay', 'upper')])
       expect(upper.stdout.split('\n').length).toBeLessThan(60)
 
       await sandbox.kill()
@@ -420,12 +430,13 @@ describe.skipIf(skipReason !== null)(
       expect(((await processesOf(uid, uid + 1)).get(uid) ?? []).length).toBeGreaterThan(0)
       child.kill('SIGKILL')
       expect(await leftovers(uid)).toEqual([])
-      expect(await mountsUnder(join(crashRoot, sandboxId))).toHaveLength(1) // the stale overlay
+      expect(await mountsUnder(join(crashRoot, sandboxId))).toHaveLength(2) // the stale overlay and disk
 
       const next = new LocalSandboxProvider({ root: crashRoot, uidBase: UID_BASE + 700, uidCount: 10 })
       await mkdir(join(crashRoot, 'sbx-00000000000000ff')) // a half-created folder (no meta.json)
       expect((await next.cleanupOrphans([])).sort()).toEqual(['sbx-00000000000000ff', sandboxId].sort())
       expect(await mountsUnder(crashRoot)).toEqual([])
+      expect(await loopDevicesUnder(crashRoot)).toEqual([])
       expect(existsSync(join(crashRoot, sandboxId))).toBe(false)
       await next.close()
     })
@@ -457,7 +468,7 @@ describe.skipIf(skipReason !== null)(
         const script = `
       import { LocalSandboxProvider } from ${JSON.stringify(join(import.meta.dirname, '../../src/sandbox/local/local-sandbox-provider.ts'))}
       const provider = new LocalSandboxProvider({ root: ${JSON.stringify(join(nobodyRoot, 'sb'))} })
-      const sandbox = await provider.create({ workspaceTemplate: ${JSON.stringify(template)}, network: false })
+      const sandbox = await provider.create({ workspaceTemplate: ${JSON.stringify(template)}, network: { mode: 'off' } })
       const run = await sandbox.commands.run('id -u; cat seed.txt; echo more >> seed.txt; ls /proc | grep -cE "^[0-9]+$"; touch /usr/x 2>&1 || true')
       await sandbox.files.write('api.txt', 'api')
       let escaped = 'refused'

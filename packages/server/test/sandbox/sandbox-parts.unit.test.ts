@@ -36,7 +36,6 @@ describe('UTF-8 cut points', () => {
 describe('bwrapOptions', () => {
   const spec: BwrapSpec = {
     asRoot: true,
-    network: false,
     system: [{ path: '/usr' }, { path: '/bin', symlinkTo: 'usr/bin' }],
     workspace: '/data/sb/ws',
     tmp: '/data/sb/tmp',
@@ -50,13 +49,17 @@ describe('bwrapOptions', () => {
   const pairs = (args: string[], flag: string) =>
     args.flatMap((arg, i) => (arg === flag ? [`${args[i + 1]} ${args[i + 2]}`] : []))
 
-  it('as root: no user namespace, network off unless asked', () => {
+  it('as root: no user namespace, and a network namespace of its own even with network on', () => {
     const args = bwrapOptions(spec)
     expect(args).toContain('--unshare-net')
     expect(args).toContain('--unshare-pid')
     expect(args).not.toContain('--unshare-user')
     expect(args).not.toContain('--share-net')
-    expect(bwrapOptions({ ...spec, network: true })).not.toContain('--unshare-net')
+    const online = bwrapOptions({ ...spec, egressSocket: '/tmp/squad-egress-x/sbx.sock' })
+    expect(online).toContain('--unshare-net')
+    expect(online).not.toContain('--share-net')
+    expect(pairs(online, '--bind')).toContain('/tmp/squad-egress-x/sbx.sock /run/squad/egress.sock')
+    expect(pairs(args, '--bind')).not.toContain('/tmp/squad-egress-x/sbx.sock /run/squad/egress.sock')
     expect(pairs(args, '--bind')).toEqual([
       '/data/sb/ws /workspace',
       '/data/sb/tmp /tmp',
@@ -72,7 +75,7 @@ describe('bwrapOptions', () => {
     const args = bwrapOptions({ ...spec, asRoot: false })
     expect(args).toEqual(expect.arrayContaining(['--unshare-all', '--unshare-user', '--disable-userns']))
     expect(args).not.toContain('--share-net')
-    expect(bwrapOptions({ ...spec, asRoot: false, network: true })).toContain('--share-net')
+    expect(bwrapOptions({ ...spec, asRoot: false, egressSocket: '/tmp/e.sock' })).not.toContain('--share-net')
   })
 
   it('creates parent folders world-readable, shallowest first', () => {

@@ -1,6 +1,6 @@
 import type { SquadConfig, StepName } from '@agent-squad/contract'
 import type { Forge, RepoRef } from '../../forge/forge.ts'
-import type { Sandbox } from '../../sandbox/sandbox-provider.ts'
+import type { NetworkPolicy, Sandbox } from '../../sandbox/sandbox-provider.ts'
 import type { Redactor } from '../../secrets/redactor.ts'
 import type { TaskRow } from '../../tasks/find-owned-task.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
@@ -32,8 +32,11 @@ export type ExecutionContext = {
   /** Results of finished steps, loaded from the database on resume. */
   results: Partial<Record<StepName, StepResult>>
   sandbox: Sandbox | null
-  /** Whether the agent's commands may reach the network (git's own fetch and push always may). */
-  network: boolean
+  /**
+   * What the agent's commands may reach (the squad's mode and allowlist, or the run's override).
+   * The pipeline's own git fetch and push reach exactly the forge, whatever this says.
+   */
+  network: NetworkPolicy
 }
 
 export type StepOutcome = {

@@ -1,4 +1,11 @@
-import type { ExecutionStatus, GitProgress, SandboxState, StepName, StepStatus } from '@agent-squad/contract'
+import type {
+  ConnectionBlocked,
+  ExecutionStatus,
+  GitProgress,
+  SandboxState,
+  StepName,
+  StepStatus,
+} from '@agent-squad/contract'
 import { and, desc, eq, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../../db/database.ts'
 import { events, executionSteps, taskExecutions } from '../../db/schema.ts'
@@ -142,6 +149,11 @@ export function createExecutionStore(db: Db, ids: { executionId: string; squadId
       await db.transaction((tx) => appendEvent(tx, { type: 'git.progress', ...scope, payload: progress }))
     },
 
+    async connectionBlocked(blocked: ConnectionBlocked) {
+      await db.transaction((tx) =>
+        appendEvent(tx, { type: 'sandbox.connection_blocked', ...scope, payload: blocked }),
+      )
+    },
     async sandboxState(state: SandboxState) {
       await db.transaction((tx) => appendEvent(tx, { type: 'sandbox.updated', ...scope, payload: state }))
     },

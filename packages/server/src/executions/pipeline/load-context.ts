@@ -1,7 +1,8 @@
-import type { SquadConfig, StepName } from '@agent-squad/contract'
+import { networkModeOf, type SquadConfig, type StepName } from '@agent-squad/contract'
 import { and, eq } from 'drizzle-orm'
 import { repositories, squadMembers, squads, tasks } from '../../db/schema.ts'
 import type { Forge, RepoRef } from '../../forge/forge.ts'
+import { networkPolicyOf } from '../../sandbox/network-policy.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
 import type { ExecutionContext, StepResult } from './execution-context.ts'
 import { createExecutionStore } from './execution-store.ts'
@@ -65,6 +66,7 @@ export async function loadContext(deps: PipelineDeps, execution: ExecutionRow, s
   for (const step of steps)
     if (step.status === 'succeeded' && step.result) results[step.name as StepName] = step.result
   const networkSetting = execution.options.network ?? squadConfig.network
+  const networkMode = networkSetting ? networkModeOf(networkSetting) : deps.defaults.network
   const context: ExecutionContext = {
     deps,
     execution,
@@ -80,7 +82,7 @@ export async function loadContext(deps: PipelineDeps, execution: ExecutionRow, s
     signal,
     results,
     sandbox: null,
-    network: networkSetting ? networkSetting === 'enabled' : deps.defaults.network,
+    network: networkPolicyOf(networkMode, squadConfig.network_allowlist),
   }
   return { context, steps }
 }

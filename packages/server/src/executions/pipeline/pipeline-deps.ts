@@ -1,8 +1,10 @@
+import type { NetworkMode } from '@agent-squad/contract'
 import type { Logger } from 'pino'
 import type { AgentRuntime } from '../../agents/runtime/agent-runtime.ts'
 import type { Db } from '../../db/database.ts'
 import type { squadMembers } from '../../db/schema.ts'
 import type { Forge, RepoRef } from '../../forge/forge.ts'
+import type { BlockedConnections } from '../../sandbox/blocked-connections.ts'
 import type { SandboxProvider } from '../../sandbox/sandbox-provider.ts'
 import type { Redactor } from '../../secrets/redactor.ts'
 import type { SecretBox } from '../../secrets/secret-box.ts'
@@ -21,6 +23,8 @@ export type PipelineDeps = {
   redactor: Redactor
   /** Opens the squads' stored secrets (model keys) for the agent step; none are loaded without it. */
   secretBox?: SecretBox
+  /** Refused connections of this server's sandboxes, by execution (see blocked-connections.ts). */
+  blocked?: BlockedConnections
   /** Where repository mirrors and base checkouts live (see git/workspace-cache.ts). */
   cacheRoot: string
   /** Where unpushed work is saved before a sandbox is destroyed. */
@@ -35,5 +39,5 @@ export type PipelineDeps = {
     gitAttempts: number
     gitBaseDelayMs: number
   }
-  defaults: { network: boolean; reviewers: string[] }
+  defaults: { network: NetworkMode; reviewers: string[] }
 }

@@ -1,4 +1,5 @@
 import type { StepName } from '@agent-squad/contract'
+import type { BlockedConnection } from '../../sandbox/blocked-connections.ts'
 import { advanceWorkflow } from '../../workflow/advance-workflow.ts'
 import { detectOverlap } from '../../workflow/detect-overlap.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
@@ -103,74 +104,106 @@ async function startStep(ctx: ExecutionContext, name: StepName) {
 export function createExecutionRunner(deps: PipelineDeps): RunExecution {
   return async (row: ExecutionRow, signal: AbortSignal) => {
     const { context: ctx, steps } = await loadContext(deps, row, signal)
-    const status = new Map(steps.map((s) => [s.name as StepName, s.status]))
-    const commitsWork = modeOf(row.runReason) === 'implement'
-    let outcome: Outcome = 'succeeded'
-    let error: string | null = null
+    const unwatch = deps.blocked?.watch(row.id, (blocked) => reportBlocked(ctx, blocked))
     try {
-      // A resumed run's log goes on where the last one stopped, maybe in the middle of a line.
-      if (!((await ctx.store.lastLogText())?.endsWith('\n') ?? true)) ctx.log.write('system', '\n')
-      ctx.log.write('system', `Execution ${row.id} (attempt ${row.attempt}) on ${row.gitBranch}\n`)
-      await reattach(ctx, status)
-      for (const [name, run] of mainSteps) {
-        if (finished.has(status.get(name) ?? '')) continue
-        // A plan or a review never commits, even when resumed after a crash between its agent
-        // step and the skips that step's stop wrote (its commands may have touched files).
-        if (!commitsWork && afterAgent.includes(name)) {
-          await ctx.store.updateStep(name, { status: 'skipped' })
-          continue
-        }
-        if (signal.aborted) throw new Interrupted(String(signal.reason))
-        await startStep(ctx, name)
-        try {
-          const out = await run(ctx)
-          ctx.results[name] = out.result
-          await ctx.store.updateStep(name, { status: 'succeeded', result: out.result })
-          if (name === 'commit') await warnOfOverlap(ctx, out.result)
-          if (out.stop) {
-            outcome = out.stop
-            const rest = mainSteps.slice(mainSteps.findIndex(([n]) => n === name) + 1)
-            for (const [skipped] of rest) await ctx.store.updateStep(skipped, { status: 'skipped' })
-            break
-          }
-        } catch (stepError) {
-          if (signal.aborted && signal.reason !== 'cancelled') throw new Interrupted(String(signal.reason))
-          if (signal.aborted) {
-            // Stopped by a person, not failed: the step says so, and the run ends as cancelled.
-            await ctx.store.updateStep(name, { status: 'cancelled', error: 'Cancelled' })
-            throw stepError
-          }
-          const message = failureText(ctx, stepError)
-          await ctx.store.updateStep(name, { status: 'failed', error: message })
-          throw Object.assign(new Error(message), { stepFailed: true })
-        }
-      }
-    } catch (failure) {
-      if (failure instanceof Interrupted && signal.reason !== 'cancelled') {
-        // Shutdown or lost lease: leave everything in place for the next claim to resume.
-        ctx.log.write('system', `Paused (${failure.message}); it resumes where it stopped.\n`)
-        await ctx.log.close()
-        return
-      }
-      outcome = signal.aborted && signal.reason === 'cancelled' ? 'cancelled' : 'failed'
-      error = outcome === 'cancelled' ? 'Cancelled' : failureText(ctx, failure)
+      await runSteps(ctx, row, signal, steps)
+    } finally {
+      unwatch?.()
     }
-
-    await startStep(ctx, 'cleanup')
-    try {
-      const result = await cleanup(ctx, outcome)
-      await ctx.store.updateStep('cleanup', { status: 'succeeded', result })
-    } catch (cleanupError) {
-      await ctx.store.updateStep('cleanup', {
-        status: 'failed',
-        error: ctx.redactor.redactError(cleanupError),
-      })
-    }
-    ctx.log.write('system', `Finished: ${outcome}${error ? ` — ${error}` : ''}\n`)
-    await ctx.log.close()
-    // The task's next column and the workflow's next run (review, revision, subtasks) commit with the end.
-    await ctx.store.finish(outcome, error, (tx, finished) =>
-      advanceWorkflow(tx, { execution: finished, outcome, agentResult: ctx.results.agent }),
-    )
   }
+}
+
+/**
+ * Tells the person, in the log and as an event the Work page shows, that the agent tried to reach
+ * something its network policy does not allow. Redacted first: a name can carry a stolen secret.
+ */
+function reportBlocked(ctx: ExecutionContext, blocked: BlockedConnection) {
+  const host = ctx.redactor.redact(blocked.host)
+  const reason = ctx.redactor.redact(blocked.reason)
+  ctx.log.write('system', `Blocked connection to ${host}:${blocked.port}: ${reason}\n`)
+  void ctx.store
+    .connectionBlocked({ host, port: blocked.port, reason })
+    .catch((error) =>
+      ctx.deps.logger.warn(
+        { err: error, execution: ctx.execution.id },
+        'recording a blocked connection failed',
+      ),
+    )
+}
+
+async function runSteps(
+  ctx: ExecutionContext,
+  row: ExecutionRow,
+  signal: AbortSignal,
+  steps: Awaited<ReturnType<typeof loadContext>>['steps'],
+) {
+  const status = new Map(steps.map((s) => [s.name as StepName, s.status]))
+  const commitsWork = modeOf(row.runReason) === 'implement'
+  let outcome: Outcome = 'succeeded'
+  let error: string | null = null
+  try {
+    // A resumed run's log goes on where the last one stopped, maybe in the middle of a line.
+    if (!((await ctx.store.lastLogText())?.endsWith('\n') ?? true)) ctx.log.write('system', '\n')
+    ctx.log.write('system', `Execution ${row.id} (attempt ${row.attempt}) on ${row.gitBranch}\n`)
+    await reattach(ctx, status)
+    for (const [name, run] of mainSteps) {
+      if (finished.has(status.get(name) ?? '')) continue
+      // A plan or a review never commits, even when resumed after a crash between its agent
+      // step and the skips that step's stop wrote (its commands may have touched files).
+      if (!commitsWork && afterAgent.includes(name)) {
+        await ctx.store.updateStep(name, { status: 'skipped' })
+        continue
+      }
+      if (signal.aborted) throw new Interrupted(String(signal.reason))
+      await startStep(ctx, name)
+      try {
+        const out = await run(ctx)
+        ctx.results[name] = out.result
+        await ctx.store.updateStep(name, { status: 'succeeded', result: out.result })
+        if (name === 'commit') await warnOfOverlap(ctx, out.result)
+        if (out.stop) {
+          outcome = out.stop
+          const rest = mainSteps.slice(mainSteps.findIndex(([n]) => n === name) + 1)
+          for (const [skipped] of rest) await ctx.store.updateStep(skipped, { status: 'skipped' })
+          break
+        }
+      } catch (stepError) {
+        if (signal.aborted && signal.reason !== 'cancelled') throw new Interrupted(String(signal.reason))
+        if (signal.aborted) {
+          // Stopped by a person, not failed: the step says so, and the run ends as cancelled.
+          await ctx.store.updateStep(name, { status: 'cancelled', error: 'Cancelled' })
+          throw stepError
+        }
+        const message = failureText(ctx, stepError)
+        await ctx.store.updateStep(name, { status: 'failed', error: message })
+        throw Object.assign(new Error(message), { stepFailed: true })
+      }
+    }
+  } catch (failure) {
+    if (failure instanceof Interrupted && signal.reason !== 'cancelled') {
+      // Shutdown or lost lease: leave everything in place for the next claim to resume.
+      ctx.log.write('system', `Paused (${failure.message}); it resumes where it stopped.\n`)
+      await ctx.log.close()
+      return
+    }
+    outcome = signal.aborted && signal.reason === 'cancelled' ? 'cancelled' : 'failed'
+    error = outcome === 'cancelled' ? 'Cancelled' : failureText(ctx, failure)
+  }
+
+  await startStep(ctx, 'cleanup')
+  try {
+    const result = await cleanup(ctx, outcome)
+    await ctx.store.updateStep('cleanup', { status: 'succeeded', result })
+  } catch (cleanupError) {
+    await ctx.store.updateStep('cleanup', {
+      status: 'failed',
+      error: ctx.redactor.redactError(cleanupError),
+    })
+  }
+  ctx.log.write('system', `Finished: ${outcome}${error ? ` — ${error}` : ''}\n`)
+  await ctx.log.close()
+  // The task's next column and the workflow's next run (review, revision, subtasks) commit with the end.
+  await ctx.store.finish(outcome, error, (tx, finished) =>
+    advanceWorkflow(tx, { execution: finished, outcome, agentResult: ctx.results.agent }),
+  )
 }

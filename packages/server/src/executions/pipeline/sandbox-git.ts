@@ -7,6 +7,7 @@ import { withRetry } from '../../git/retry.ts'
 import { parseGitProgress } from '../../git/run-git.ts'
 import { shellCommand } from '../../git/shell-quote.ts'
 import { restoreWorkspaceConfig, workspaceGitConfig } from '../../git/workspace-config.ts'
+import { NETWORK_INTERNET, type NetworkPolicy, remoteDestination } from '../../sandbox/network-policy.ts'
 import { CommandExitError, type CommandResult } from '../../sandbox/sandbox-provider.ts'
 import type { Redactor } from '../../secrets/redactor.ts'
 import { type ExecutionContext, requireSandbox, resultString } from './execution-context.ts'
@@ -41,6 +42,10 @@ const HARDENING = [
   'credential.helper=',
 ]
 const HARDENED_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' }
+
+/** The forge alone, for a remote git command (a URL with no host:port, e.g. ssh, gets public addresses). */
+const forgeNetwork = (destination: string | undefined): NetworkPolicy =>
+  destination ? { mode: 'allowlist', allow: [destination] } : NETWORK_INTERNET
 
 /** Raised for a git failure, with what it means and what to do; `retryable` follows its class. */
 export class GitFailureError extends AppError {
@@ -88,13 +93,17 @@ export function explainGitFailure(
  */
 export async function sandboxGit(ctx: ExecutionContext, args: string[], options: SandboxGitOptions = {}) {
   const sandbox = requireSandbox(ctx)
+  // A remote command reaches exactly the forge, through the sandbox's egress proxy when it has one:
+  // set here, after HARDENING, so that no http.proxy of the workspace's can redirect it.
+  const destination = options.remote ? remoteDestination(ctx.forge.cloneUrl(ctx.repo)) : undefined
+  const proxy = options.remote && sandbox.proxyUrl ? ['-c', `http.proxy=${sandbox.proxyUrl}`] : []
   const config = workspaceGitConfig({
     originUrl: ctx.forge.cloneUrl(ctx.repo),
     objectFormat: resultString(ctx, 'provision', 'base_commit')?.length === 64 ? 'sha256' : 'sha1',
   })
   // Every command, wherever it runs, first puts back the workspace's config: even a command in the
   // transfer repository reads the workspace's (a local fetch from it runs upload-pack there).
-  const command = `${restoreWorkspaceConfig(sandbox.workdir, config)}\n${shellCommand(['git', ...HARDENING, ...args])}`
+  const command = `${restoreWorkspaceConfig(sandbox.workdir, config)}\n${shellCommand(['git', ...HARDENING, ...proxy, ...args])}`
   let lastProgress = 0
   const onProgress = (text: string) => {
     if (!options.remote) return
@@ -120,10 +129,13 @@ export async function sandboxGit(ctx: ExecutionContext, args: string[], options:
         envs: {
           ...HARDENED_ENV,
           ...(options.remote ? gitCredentialEnv(options.remote.credentials) : {}),
+          // The proxy variables exempt loopback (for the agent's own local servers); the forge may
+          // be on this machine's loopback, and only the egress proxy can reach it from a sandbox.
+          ...(options.remote && sandbox.proxyUrl ? { NO_PROXY: '', no_proxy: '' } : {}),
           ...options.env,
         },
         ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
-        ...(options.remote ? { network: true } : {}),
+        ...(options.remote ? { network: forgeNetwork(destination) } : {}),
         onStdout: (d) => {
           if (!options.quiet) ctx.log.write('stdout', d)
         },

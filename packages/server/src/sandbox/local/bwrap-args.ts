@@ -55,7 +55,12 @@ export type BwrapSpec = {
    * its own user namespace, as the server's uid.
    */
   asRoot: boolean
-  network: boolean
+  /**
+   * Host path of the command's egress proxy socket, bound at EGRESS_SOCKET inside; undefined when
+   * the command has no network. Either way the sandbox has its own network namespace with only a
+   * loopback: the host's loopback and networks are never shared.
+   */
+  egressSocket?: string
   system: SystemEntry[]
   /** Host paths of the sandbox's writable folders and its synthesized passwd/group. */
   workspace: string
@@ -69,19 +74,23 @@ export type BwrapSpec = {
   cwd: string
   /** Size of the private /dev/shm tmpfs. */
   shmBytes: number
+  /** The fd bwrap reads its seccomp filter from (see seccomp.ts); none without a filter. */
+  seccompFd?: number
 }
 
 export const WORKDIR = '/workspace'
+/** Where a command with network finds its egress proxy's socket. */
+export const EGRESS_SOCKET = '/run/squad/egress.sock'
 export const HOME = '/home/sandbox'
 
 /** bwrap's options (they go through `--args 3`, so the host paths never show in the sandbox's ps). */
 export function bwrapOptions(spec: BwrapSpec): string[] {
   const namespaces = spec.asRoot
     ? // No user namespace: the sandbox uid is a real, unprivileged host uid (see setprivCommand).
-      ['--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try']
+      ['--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-net', '--unshare-cgroup-try']
     : ['--unshare-all', '--unshare-user', '--disable-userns']
-  const network = spec.asRoot ? (spec.network ? [] : ['--unshare-net']) : spec.network ? ['--share-net'] : []
-  const args = [...namespaces, ...network, '--die-with-parent', '--new-session', '--hostname', 'sandbox']
+  const args = [...namespaces, '--die-with-parent', '--new-session', '--hostname', 'sandbox']
+  if (spec.seccompFd !== undefined) args.push('--seccomp', String(spec.seccompFd))
   for (const entry of spec.system)
     if (entry.symlinkTo) args.push('--symlink', entry.symlinkTo, entry.path)
     else args.push('--ro-bind', entry.path, entry.path)
@@ -127,6 +136,9 @@ export function bwrapOptions(spec: BwrapSpec): string[] {
   // After the writable binds, so that a path under /tmp lands in the sandbox's own /tmp.
   for (const dir of ancestors(spec.readOnlyBinds)) args.push('--perms', '0755', '--dir', dir)
   for (const path of spec.readOnlyBinds) args.push('--ro-bind', path, path)
+  if (spec.egressSocket)
+    args.push('--perms', '0755', '--dir', '/run', '--perms', '0755', '--dir', '/run/squad')
+  if (spec.egressSocket) args.push('--bind', spec.egressSocket, EGRESS_SOCKET)
   // Everything not bound above lives on bwrap's root tmpfs: made read-only, nothing else is writable.
   args.push('--remount-ro', '/', '--chdir', spec.cwd)
   return args

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { z } from 'zod'
+import type { NetworkPolicy } from '../network-policy.ts'
 import type { Files, SandboxCreateOpts } from '../sandbox-provider.ts'
 import type { Launch, RawResult, RunningProcess } from './run-process.ts'
 
@@ -43,7 +44,13 @@ export const SandboxMeta = z.object({
   /** The host uid (and gid) the sandbox's processes and files belong to. */
   uid: z.number().int(),
   gid: z.number().int(),
-  network: z.boolean(),
+  /** The sandbox's network policy; `true`/`false` in folders made before policies existed. */
+  network: z.union([
+    z.boolean(),
+    z.object({ mode: z.literal('off') }),
+    z.object({ mode: z.literal('internet'), allow: z.array(z.string()).optional() }),
+    z.object({ mode: z.literal('allowlist'), allow: z.array(z.string()) }),
+  ]),
   workspace: z.enum(['overlay', 'copy', 'empty']),
   extraReadOnlyBinds: z.array(z.string()),
 })
@@ -55,6 +62,9 @@ export type Exec = (
   argv: string[],
   opts: { stdin?: Uint8Array; maxOutputBytes: number; timeoutMs: number },
 ) => Promise<RawResult>
+
+/** A launch plus what to undo once its process has ended (e.g. the command's egress proxy). */
+export type DriverLaunch = Launch & { dispose?: () => Promise<void> }
 
 /** Everything that differs between "inside bubblewrap" and "a plain child process". */
 export type SandboxDriver = {
@@ -73,6 +83,8 @@ export type SandboxDriver = {
   }): Promise<WorkspaceKind>
   /** The workspace as commands see it. */
   workdir(paths: SandboxPaths): string
+  /** The HTTP proxy commands with network reach the outside through (see Sandbox.proxyUrl). */
+  readonly proxyUrl?: string
   /** The environment every command starts from, before the sandbox's and the command's own. */
   baseEnv(paths: SandboxPaths): Record<string, string>
   launch(input: {
@@ -82,8 +94,8 @@ export type SandboxDriver = {
     cwd: string | undefined
     env: Record<string, string>
     /** The command's network: its own `network` option, else the sandbox's. */
-    network: boolean
-  }): Launch
+    network: NetworkPolicy
+  }): Promise<DriverLaunch>
   files(input: { meta: SandboxMeta; paths: SandboxPaths; exec: Exec }): Files
   /** Unmounts whatever the driver mounted under `paths.dir`; the folder is deleted afterwards. */
   release(paths: SandboxPaths): Promise<void>

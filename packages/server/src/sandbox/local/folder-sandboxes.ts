@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { isAbsolute, normalize } from 'node:path'
 import { AppError, notFound } from '../../domain/errors.ts'
+import { NETWORK_INTERNET, NETWORK_OFF, normalizePolicy } from '../network-policy.ts'
 import type {
   CommandRunOpts,
   Files,
@@ -87,7 +88,7 @@ export class FolderSandboxes implements SandboxProvider {
         endAt: new Date(now + (opts.timeoutMs ?? this.#sandboxTimeoutMs)).toISOString(),
         uid,
         gid: uid,
-        network: opts.network ?? true,
+        network: opts.network ?? NETWORK_INTERNET,
         workspace,
         extraReadOnlyBinds: [...(opts.extraReadOnlyBinds ?? [])],
       }
@@ -303,29 +304,40 @@ export class FolderSandboxes implements SandboxProvider {
       if (!ENV_NAME.test(name))
         throw new AppError('bad_request', `invalid environment variable name: ${name}`)
     const env = { ...this.#driver.baseEnv(live.paths), ...live.envs, ...opts.envs }
-    const launch = this.#driver.launch({
+    const launch = await this.#driver.launch({
       meta: live.meta,
       paths: live.paths,
       argv,
       cwd: opts.cwd,
       env,
-      network: opts.network ?? live.meta.network,
+      network: opts.network ?? normalizePolicy(live.meta.network),
     })
+    const dispose = () => launch.dispose?.().catch(() => {})
     const running = await startProcess(launch, {
       timeoutMs: opts.timeoutMs ?? this.#commandTimeoutMs,
       maxOutputBytes: opts.maxOutputBytes ?? this.#maxOutputBytes,
       ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
       ...(opts.onStdout ? { onStdout: opts.onStdout } : {}),
       ...(opts.onStderr ? { onStderr: opts.onStderr } : {}),
+    }).catch(async (error) => {
+      await dispose()
+      throw error
     })
     live.running.add(running)
-    running.done.finally(() => live.running.delete(running)).catch(() => {})
+    running.done
+      .finally(() => {
+        live.running.delete(running)
+        return dispose()
+      })
+      .catch(() => {})
     if (live.killing) running.kill('killed')
     return running
   }
 
   #view(live: Live): Sandbox {
-    const exec: Exec = async (argv, opts) => (await this.#start(live, argv, opts)).done
+    // The files API never needs the network: its commands get none, and no egress proxy.
+    const exec: Exec = async (argv, opts) =>
+      (await this.#start(live, argv, { ...opts, network: NETWORK_OFF })).done
     const files = this.#driver.files({ meta: live.meta, paths: live.paths, exec })
     const guardedFiles = Object.fromEntries(
       Object.entries(files).map(([key, fn]) => [
@@ -339,6 +351,7 @@ export class FolderSandboxes implements SandboxProvider {
     return {
       sandboxId: live.meta.sandboxId,
       workdir: this.#driver.workdir(live.paths),
+      ...(this.#driver.proxyUrl ? { proxyUrl: this.#driver.proxyUrl } : {}),
       commands: makeCommands((cmd, opts) => this.#start(live, ['/bin/sh', '-c', cmd], opts)),
       files: guardedFiles,
       kill: async () => {

@@ -1,11 +1,15 @@
 import { execFile } from 'node:child_process'
-import { access, chown, constants, mkdir, stat, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { access, chown, constants, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { delimiter, join, posix } from 'node:path'
 import { promisify } from 'node:util'
 import { AppError } from '../../domain/errors.ts'
+import type { BlockedConnection } from '../blocked-connections.ts'
 import {
   bwrapOptions,
   detectSystemLayout,
+  EGRESS_SOCKET,
   HOME,
   type Limits,
   prlimitArgs,
@@ -13,11 +17,20 @@ import {
   setprivCommand,
   WORKDIR,
 } from './bwrap-args.ts'
+import { DEFAULT_DISK_QUOTA_BYTES, withDiskQuota } from './disk-quota.ts'
+import type { EgressProxy, Resolve } from './egress-proxy.ts'
+import { startEgressProxy } from './egress-proxy.ts'
 import { messageOf } from './folder-sandbox-support.ts'
-import type { FolderSandboxesOpts, SandboxDriver, SandboxPaths } from './folder-sandbox-types.ts'
+import {
+  type FolderSandboxesOpts,
+  type SandboxDriver,
+  type SandboxPaths,
+  stderrLogger,
+} from './folder-sandbox-types.ts'
 import { FolderSandboxes } from './folder-sandboxes.ts'
 import { sandboxFiles } from './sandbox-files.ts'
 import { isWithin } from './sandbox-paths.ts'
+import { SECCOMP_ARCHES, userNamespaceFilter } from './seccomp.ts'
 import { prepareWorkspace, releaseWorkspace } from './workspace.ts'
 
 export type LocalSandboxProviderOpts = Omit<FolderSandboxesOpts, 'driver'> & {
@@ -41,6 +54,45 @@ export type LocalSandboxProviderOpts = Omit<FolderSandboxesOpts, 'driver'> & {
   bwrapPath?: string
   /** Pretend not to be root (tests of the unprivileged path run as another user instead). */
   asRoot?: boolean
+  /**
+   * Disk quota of each sandbox's /workspace, /tmp and home together, in bytes (a create's
+   * `diskQuotaBytes` overrides it; 0: none). Default 10 GiB. Enforced when the server is root.
+   */
+  diskQuotaBytes?: number
+  /** Told of every connection a sandbox's network policy refused (once per destination and command). */
+  onBlocked?: (blocked: BlockedConnection) => void
+  /** How the egress proxy resolves host names (tests map names to local addresses). */
+  resolve?: Resolve
+}
+
+/** Where the relay listens inside a command's network namespace (its own: no port is ever shared). */
+const PROXY_PORT = 3128
+export const PROXY_URL = `http://127.0.0.1:${PROXY_PORT}`
+
+/**
+ * Runs inside the sandbox before the command, in the command's own network namespace: a relay from
+ * 127.0.0.1:3128 (where HTTP(S)_PROXY point) to the egress proxy's socket, then the command once the
+ * relay listens. The relay dies with the command (bwrap's pid namespace ends with it).
+ */
+const RELAY = [
+  `socat -b 262144 TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${EGRESS_SOCKET} </dev/null >/dev/null 2>&1 &`,
+  // Wait (bounded) until /proc/net/tcp lists 127.0.0.1:3128 listening (0C38 is 3128 in hex, 0A is
+  // LISTEN), with shell builtins only: a grep per look would cost a fork each time.
+  'ready() { while read -r _ a _ s _; do [ "$a" = 0100007F:0C38 ] && [ "$s" = 0A ] && return 0; done </proc/net/tcp; return 1; }',
+  'n=0; until ready || [ $n -ge 20000 ]; do n=$((n+1)); done',
+  'exec "$@"',
+].join('\n')
+
+/** What a command with network sees: the usual proxy variables, and none for its own loopback. */
+const PROXY_ENV = {
+  HTTP_PROXY: PROXY_URL,
+  HTTPS_PROXY: PROXY_URL,
+  http_proxy: PROXY_URL,
+  https_proxy: PROXY_URL,
+  NO_PROXY: 'localhost,127.0.0.1,::1',
+  no_proxy: 'localhost,127.0.0.1,::1',
+  // Node's own fetch follows the variables only when asked to (Node 24).
+  NODE_USE_ENV_PROXY: '1',
 }
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -57,20 +109,35 @@ const INSTALL_HINT =
  */
 export class LocalSandboxProvider extends FolderSandboxes {
   constructor(opts: LocalSandboxProviderOpts) {
-    super({ ...opts, driver: bwrapDriver(opts) })
+    const driver = withDiskQuota(bwrapDriver(opts), {
+      bytes: opts.diskQuotaBytes ?? DEFAULT_DISK_QUOTA_BYTES,
+      asRoot: opts.asRoot ?? process.getuid?.() === 0,
+      logger: opts.logger ?? stderrLogger,
+    })
+    super({ ...opts, driver })
   }
 }
 
-type Tools = { bwrap: string; prlimit: string; setpriv: string; system: SystemEntry[] }
+type Tools = { bwrap: string; prlimit: string; setpriv: string; socat?: string; system: SystemEntry[] }
 
 function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
   const asRoot = opts.asRoot ?? process.getuid?.() === 0
+  // Forbids new user namespaces inside the sandbox (see seccomp.ts); fd 4 of every bwrap.
+  const seccomp = userNamespaceFilter()
   const uidBase = opts.uidBase ?? 200_000
   const sharedGid = opts.sharedGid ?? uidBase - 1
   const limits: Limits = { nproc: 512, fileSizeBytes: 8 * 1024 ** 3, ...opts.limits }
   const sandboxPath = opts.path ?? DEFAULT_PATH
   let tools: Tools | undefined
   let probing: Promise<Tools> | undefined
+  // Egress sockets live in one private folder per server process: a short path (a Unix socket's
+  // path is limited to 107 bytes, a data folder's may be longer), made with mkdtemp so no other
+  // user can have prepared it.
+  let egressDir: Promise<string> | undefined
+  const socketPath = async (sandboxId: string) => {
+    egressDir ??= mkdtemp(join(tmpdir(), 'squad-egress-'))
+    return join(await egressDir, `${sandboxId}-${randomBytes(4).toString('hex')}.sock`)
+  }
 
   const need = () => {
     if (!tools) throw new AppError('unavailable', 'the local sandbox provider was not checked yet')
@@ -89,6 +156,11 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
         probing = undefined
       })
       tools = await probing
+      if (!seccomp)
+        (opts.logger ?? stderrLogger).warn(
+          { arch: process.arch, supported: SECCOMP_ARCHES },
+          'no seccomp filter for this architecture: sandbox commands can create user namespaces',
+        )
     },
 
     async prepare({ paths, opts: createOpts, uid, gid }) {
@@ -128,11 +200,31 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
 
     baseEnv: () => ({ PATH: sandboxPath, HOME, LANG: 'C.UTF-8', TERM: 'dumb' }),
 
-    launch({ meta, paths, argv, cwd, env, network }) {
-      const { bwrap, prlimit, setpriv, system } = need()
+    proxyUrl: PROXY_URL,
+
+    async launch({ meta, paths, argv, cwd, env, network }) {
+      const { bwrap, prlimit, setpriv, socat, system } = need()
+      let egress: EgressProxy | undefined
+      let egressSocket: string | undefined
+      if (network.mode !== 'off') {
+        if (!socat)
+          throw new AppError(
+            'unavailable',
+            'a sandbox command with network needs socat for its egress relay: install it ' +
+              "(Debian/Ubuntu: `apt-get install socat`), or set the squad's network to off",
+          )
+        egressSocket = await socketPath(meta.sandboxId)
+        egress = await startEgressProxy({
+          socketPath: egressSocket,
+          policy: network,
+          ...(opts.resolve ? { resolve: opts.resolve } : {}),
+          onBlocked: (blocked) =>
+            opts.onBlocked?.({ sandboxId: meta.sandboxId, metadata: meta.metadata, ...blocked }),
+        })
+      }
       const options = bwrapOptions({
         asRoot,
-        network,
+        ...(egressSocket ? { egressSocket } : {}),
         system,
         workspace: paths.workspace,
         tmp: paths.tmp,
@@ -142,15 +234,18 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
         readOnlyBinds: [...(opts.readOnlyBinds ?? []), ...meta.extraReadOnlyBinds],
         cwd: cwd ? posix.resolve(WORKDIR, cwd) : WORKDIR,
         shmBytes: 256 * 1024 * 1024,
+        ...(seccomp ? { seccompFd: 4 } : {}),
       })
       const ids = { uid: meta.uid, gid: meta.gid, groups: [sharedGid] }
-      const command = asRoot ? setprivCommand(setpriv, ids, argv) : argv
+      const inner = egress ? ['/bin/sh', '-c', RELAY, 'relay', ...argv] : argv
+      const command = asRoot ? setprivCommand(setpriv, ids, inner) : inner
       return {
         file: prlimit,
         args: [...prlimitArgs(limits), '--', bwrap, '--args', '3', '--', ...command],
-        env,
+        env: egress ? { ...PROXY_ENV, ...env } : env,
         cwd: paths.dir,
-        fd3: Buffer.from(options.map((option) => `${option}\0`).join('')),
+        fds: [Buffer.from(options.map((option) => `${option}\0`).join('')), ...(seccomp ? [seccomp] : [])],
+        ...(egress ? { dispose: egress.close } : {}),
       }
     },
 
@@ -174,9 +269,9 @@ async function findTools(opts: LocalSandboxProviderOpts, asRoot: boolean, limits
       'the local sandbox needs prlimit and setpriv from util-linux (`apt-get install util-linux`)',
     )
   const system = await detectSystemLayout()
+  const socat = await which('socat')
   const probe = bwrapOptions({
     asRoot,
-    network: false,
     system,
     workspace: '/tmp',
     tmp: '/tmp',
@@ -203,7 +298,7 @@ async function findTools(opts: LocalSandboxProviderOpts, asRoot: boolean, limits
       { cause: error },
     )
   }
-  return { bwrap, prlimit, setpriv: setpriv ?? '', system }
+  return { bwrap, prlimit, setpriv: setpriv ?? '', ...(socat ? { socat } : {}), system }
 }
 
 async function which(name: string): Promise<string | undefined> {

@@ -32,7 +32,7 @@ function processDriver(opts: ProcessSandboxProviderOpts): SandboxDriver {
     ensureAvailable: async () => {},
     async prepare({ sandboxId, paths, opts: createOpts }) {
       logger.warn(
-        { sandboxId, network: createOpts.network ?? true },
+        { sandboxId, network: createOpts.network?.mode ?? 'internet' },
         'SQUAD_SANDBOX=process: this sandbox has NO ISOLATION; its commands run as the server user and ' +
           'can read the server data and reach the network. Use the local (bubblewrap) provider.',
       )
@@ -53,7 +53,7 @@ function processDriver(opts: ProcessSandboxProviderOpts): SandboxDriver {
       LANG: 'C.UTF-8',
       TERM: 'dumb',
     }),
-    launch: ({ paths, argv, cwd, env }) => ({
+    launch: async ({ paths, argv, cwd, env }) => ({
       file: argv[0] as string,
       args: argv.slice(1),
       env,

@@ -1,4 +1,4 @@
-import { type Squad, SquadConfig, type WorkflowMode } from '@agent-squad/contract'
+import { networkModeOf, type Squad, SquadConfig, type WorkflowMode } from '@agent-squad/contract'
 import { useState } from 'react'
 import { useUpdateSquad } from '../../shared/api/squads.ts'
 import { Button } from '../../shared/ui/Button.tsx'
@@ -12,7 +12,7 @@ const numberOrUndefined = (text: string) => (text.trim() === '' ? undefined : Nu
 type Issue = { path: readonly PropertyKey[]; message: string }
 
 /** Settings whose field may be left empty for the server's default. */
-const resettable = ['max_concurrency', 'network', 'keep_failed_sandbox_minutes'] as const
+const resettable = ['max_concurrency', 'network', 'network_allowlist', 'keep_failed_sandbox_minutes'] as const
 
 /** Field errors by name; the workflow's two fields are nested, so their messages name the leaf. */
 const workflowErrors = (issues: readonly Issue[]) =>
@@ -22,7 +22,8 @@ const workflowErrors = (issues: readonly Issue[]) =>
 export function SettingsForm({ squad }: { squad: Squad }) {
   const config = squad.config
   const [concurrency, setConcurrency] = useState(String(config.max_concurrency ?? ''))
-  const [network, setNetwork] = useState(config.network ?? '')
+  const [network, setNetwork] = useState(config.network ? networkModeOf(config.network) : '')
+  const [allowlist, setAllowlist] = useState((config.network_allowlist ?? []).join('\n'))
   const [keepMinutes, setKeepMinutes] = useState(String(config.keep_failed_sandbox_minutes ?? ''))
   const [reviewers, setReviewers] = useState((config.reviewers ?? []).join(', '))
   const [mode, setMode] = useState<WorkflowMode>(config.workflow?.mode ?? 'solo')
@@ -37,6 +38,7 @@ export function SettingsForm({ squad }: { squad: Squad }) {
     const parsed = SquadConfig.safeParse({
       max_concurrency: numberOrUndefined(concurrency),
       network: network || undefined,
+      network_allowlist: allowlist.trim() ? splitList(allowlist.replace(/\s+/g, ',')) : undefined,
       keep_failed_sandbox_minutes: numberOrUndefined(keepMinutes),
       reviewers: splitList(reviewers),
       // The rounds field is hidden in solo mode; the stored value then stays for a switch back.
@@ -117,13 +119,26 @@ export function SettingsForm({ squad }: { squad: Squad }) {
         <Field
           label="Network policy"
           error={errors.network}
-          hint="Whether agents' sandboxes may reach the network."
+          hint="What agents' sandboxes may reach. Never this server's machine or private networks unless the allowlist names them."
         >
           <select value={network} onChange={(e) => setNetwork(e.target.value as typeof network)}>
             <option value="">Server default</option>
-            <option value="enabled">Enabled</option>
-            <option value="disabled">Disabled</option>
+            <option value="internet">Internet (public addresses only)</option>
+            <option value="allowlist">Allowlist only</option>
+            <option value="off">Off</option>
           </select>
+        </Field>
+        <Field
+          label="Network allowlist"
+          error={errors.network_allowlist}
+          hint="One per line: host, *.domain, IP or CIDR range, each optionally :port. Empty: package registries, code hosts and model APIs."
+        >
+          <textarea
+            rows={4}
+            value={allowlist}
+            onChange={(e) => setAllowlist(e.target.value)}
+            placeholder={'registry.npmjs.org\n*.github.com\ngit.internal:8443'}
+          />
         </Field>
         <Field
           label="Keep failed sandboxes (minutes)"

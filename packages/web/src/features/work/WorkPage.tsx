@@ -9,6 +9,7 @@ import { ErrorState, Loading } from '../../shared/ui/States.tsx'
 import { Tabs } from '../../shared/ui/Tabs.tsx'
 import { TaskReviews } from '../reviews/TaskReviews.tsx'
 import { ActivityTimeline } from './ActivityTimeline.tsx'
+import { BlockedConnections } from './BlockedConnections.tsx'
 import { ConversationPanel } from './ConversationPanel.tsx'
 import { DiffPanel } from './DiffPanel.tsx'
 import { OverlapNotices } from './OverlapNotices.tsx'
@@ -64,6 +65,7 @@ function WorkView({ executionId }: { executionId: string }) {
         pullRequest={pr}
       />
       <OverlapNotices overlaps={work.overlaps} />
+      <BlockedConnections blocked={work.blocked} />
       <div className="work-body">
         <aside className="panel work-activity" aria-label="Activity">
           <h2>Activity</h2>

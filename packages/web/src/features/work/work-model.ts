@@ -1,4 +1,5 @@
 import type {
+  ConnectionBlocked,
   Execution,
   ExecutionOverlap,
   ExecutionStep,
@@ -18,6 +19,8 @@ export type WorkState = {
   pullRequest: PullRequest | null
   /** Other runs on the same repository changing the same files, one entry per other execution. */
   overlaps: ExecutionOverlap[]
+  /** Connections the sandbox's network policy refused, one per destination, in order. */
+  blocked: ConnectionBlocked[]
   /** The agent's messages, tool calls, reasoning and usage. */
   conversation: ConversationState
 }
@@ -29,6 +32,7 @@ export const emptyWork: WorkState = {
   execution: null,
   pullRequest: null,
   overlaps: [],
+  blocked: [],
   conversation: emptyConversation,
 }
 
@@ -67,6 +71,12 @@ export function reduceWork(state: WorkState, events: readonly StreamEvent[]): Wo
         const { other_execution_id } = event.payload
         const rest = next.overlaps.filter((o) => o.other_execution_id !== other_execution_id)
         edit().overlaps = [...rest, event.payload]
+        break
+      }
+      case 'sandbox.connection_blocked': {
+        const { host, port } = event.payload
+        if (!next.blocked.some((b) => b.host === host && b.port === port))
+          edit().blocked = [...next.blocked, event.payload]
         break
       }
       default:

@@ -9,6 +9,7 @@ import {
   prepareWorkspaceSource,
   type WorkspaceSource,
 } from '../../../git/workspace-cache.ts'
+import { NETWORK_OFF } from '../../../sandbox/network-policy.ts'
 import type { ExecutionContext, Step } from '../execution-context.ts'
 import { explainGitFailure, GitFailureError } from '../sandbox-git.ts'
 
@@ -114,7 +115,7 @@ export const provision: Step = async (ctx) => {
     adoptTemplate: async (checkout) => {
       const probe = await deps.sandboxes.create({
         metadata: { execution_id: ctx.execution.id, purpose: 'adopt-template' },
-        network: false,
+        network: NETWORK_OFF,
         timeoutMs: 5 * 60_000,
         workspaceTemplate: checkout,
       })
