@@ -1,35 +1,11 @@
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
-import { networkInterfaces } from 'node:os'
+import { bareAddress, interfaceAddresses, isLoopbackOrAny } from '../domain/ip-address.ts'
 
 /** Where this server is reached: its base URLs (SQUAD_PUBLIC_URL, the listening URL) and its port. */
 export type ServerAddresses = { urls: string[]; port: number }
 
 const defaultPort = (url: URL) => Number(url.port || (url.protocol === 'https:' ? 443 : 80))
-
-const bare = (hostname: string) => hostname.replace(/^\[|\]$/g, '').toLowerCase()
-
-/** Loopback or "any" addresses, which reach this machine: 127/8, ::1, 0.0.0.0, ::, their IPv4-mapped forms. */
-function isThisMachine(address: string): boolean {
-  const ip = bare(address)
-  if (isIP(ip) === 4) return ip.startsWith('127.') || ip === '0.0.0.0'
-  if (isIP(ip) !== 6) return false
-  if (ip === '::1' || ip === '::') return true
-  const mapped = /^::ffff:(.+)$/.exec(ip)?.[1]
-  if (!mapped) return false
-  if (isIP(mapped) === 4) return isThisMachine(mapped)
-  // The URL parser writes ::ffff:127.0.0.1 as ::ffff:7f00:1.
-  const [high = -1, low = -1] = mapped.split(':').map((part) => Number.parseInt(part, 16))
-  return high >> 8 === 127 || (high === 0 && low === 0)
-}
-
-/** The addresses of this machine's own network interfaces (a URL may name the server by its LAN address). */
-function interfaceAddresses(): Set<string> {
-  const addresses = new Set<string>()
-  for (const list of Object.values(networkInterfaces()))
-    for (const entry of list ?? []) addresses.add(bare(entry.address))
-  return addresses
-}
 
 const LOOKUP_TIMEOUT_MS = 2000
 
@@ -60,18 +36,18 @@ export async function ownForgeProblem(raw: string, self: ServerAddresses): Promi
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
   const problem =
     'points at this server\'s own forge: connect the repository by name instead ({ "name": … } without a url)'
-  const host = bare(url.hostname)
+  const host = bareAddress(url.hostname)
   const port = defaultPort(url)
   for (const own of self.urls) {
     try {
       const ownUrl = new URL(own)
-      if (bare(ownUrl.hostname) === host && defaultPort(ownUrl) === port) return problem
+      if (bareAddress(ownUrl.hostname) === host && defaultPort(ownUrl) === port) return problem
     } catch {}
   }
   if (port !== self.port) return null
-  if (host === 'localhost' || host.endsWith('.localhost') || isThisMachine(host)) return problem
+  if (host === 'localhost' || host.endsWith('.localhost') || isLoopbackOrAny(host)) return problem
   const local = interfaceAddresses()
   if (isIP(host)) return local.has(host) ? problem : null
   const addresses = await resolve(host)
-  return addresses.some((a) => isThisMachine(a) || local.has(bare(a))) ? problem : null
+  return addresses.some((a) => isLoopbackOrAny(a) || local.has(bareAddress(a))) ? problem : null
 }

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net'
-import { networkInterfaces } from 'node:os'
+import { embeddedIpv4, interfaceAddresses } from '../domain/ip-address.ts'
 
 /**
  * What a sandbox's commands may reach. Every provider honours it its own way (the local provider
@@ -125,18 +125,6 @@ const NON_PUBLIC: Array<[string, number, 'ipv4' | 'ipv6']> = [
 const nonPublic = new BlockList()
 for (const [address, prefix, family] of NON_PUBLIC) nonPublic.addSubnet(address, prefix, family)
 
-/** The IPv4 address an IPv6 one carries (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`), if any. */
-function embeddedIpv4(address: string): string | undefined {
-  const lower = address.toLowerCase()
-  const dotted = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower)
-  if (dotted) return dotted[1]
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower)
-  if (!hex) return undefined
-  const high = Number.parseInt(hex[1] as string, 16)
-  const low = Number.parseInt(hex[2] as string, 16)
-  return [high >> 8, high & 255, low >> 8, low & 255].join('.')
-}
-
 /** True for an address on the public internet that is not one of this host's own. */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address)
@@ -151,10 +139,7 @@ let ownAddresses: { at: number; set: Set<string> } | undefined
 /** This host's own interface addresses (a public one still reaches the server), read at most once a minute. */
 function hostAddresses(): Set<string> {
   if (!ownAddresses || Date.now() - ownAddresses.at > 60_000) {
-    const set = new Set<string>()
-    for (const list of Object.values(networkInterfaces()))
-      for (const info of list ?? []) set.add(info.address.toLowerCase())
-    ownAddresses = { at: Date.now(), set }
+    ownAddresses = { at: Date.now(), set: interfaceAddresses() }
   }
   return ownAddresses.set
 }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { access, chown, constants, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { access, chown, constants, mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join, posix } from 'node:path'
 import { promisify } from 'node:util'
