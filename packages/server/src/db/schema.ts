@@ -1,4 +1,4 @@
-import type { Commit } from '@agent-squad/contract'
+import type { Commit, GitHubAuth, RepositoryCheck } from '@agent-squad/contract'
 import { sql } from 'drizzle-orm'
 import {
   bigserial,
@@ -18,6 +18,9 @@ import {
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 type Json = Record<string, unknown>
+type GitHubColumn = { repo: string; auth: GitHubAuth; base_url: string | null }
+/** A task made from a forge's issue (GitHub `issues` labeled): its pull request then closes it. */
+type LinkedIssue = { repository_id: string; number: number; url: string }
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey(),
@@ -100,10 +103,16 @@ export const repositories = pgTable(
       .notNull()
       .references(() => squads.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
-    /** `local`: a bare repository on the built-in forge; `remote`: a URL elsewhere. */
-    kind: text('kind').notNull(),
+    /** `local`: a bare repository on the built-in forge; `remote`: a git URL elsewhere; `github`. */
+    kind: text('kind').notNull().$type<'local' | 'remote' | 'github'>(),
     url: text('url'),
     defaultBranch: text('default_branch').notNull().default('main'),
+    /** A `remote` repository's squad secret for git: a token or an ssh private key (its name, never its value). */
+    credentialSecret: text('credential_secret'),
+    /** A `github` repository: owner/name, how it authenticates (secret names only) and its server. */
+    github: jsonb('github').$type<GitHubColumn>(),
+    /** What the last check of the remote found (see the contract's RepositoryCheck). */
+    lastCheck: jsonb('last_check').$type<RepositoryCheck>(),
     config: jsonb('config').$type<Json>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -130,6 +139,7 @@ export const tasks = pgTable(
     parentTaskId: uuid('parent_task_id'),
     /** Tasks that must be done first (a plan's order); the workflow starts this one after them. */
     blockedBy: jsonb('blocked_by').$type<string[]>().notNull().default([]),
+    linkedIssue: jsonb('linked_issue').$type<LinkedIssue>(),
     script: text('script'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -272,6 +282,8 @@ export const pullRequests = pgTable(
     reviewers: jsonb('reviewers').$type<string[]>().notNull().default([]),
     mergeCommit: text('merge_commit'),
     mergedAt: timestamp('merged_at', { withTimezone: true }),
+    /** The pull request's page on its forge (GitHub); null for the local forge, whose URL is derived. */
+    htmlUrl: text('html_url'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -326,4 +338,22 @@ export const secrets = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('secrets_squad_name_idx').on(t.squadId, t.name)],
+)
+
+/**
+ * Webhook deliveries (and the poller's findings) already acted on, by the forge's delivery id: a
+ * redelivery or a second poll finds its id here and does nothing twice.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    source: text('source').notNull(),
+    event: text('event').notNull(),
+    repositoryId: uuid('repository_id').references(() => repositories.id, { onDelete: 'cascade' }),
+    /** What the server did with it, for people reading the log (`revision queued`, `ignored: …`). */
+    outcome: text('outcome').notNull().default(''),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('webhook_deliveries_received_idx').on(t.receivedAt)],
 )

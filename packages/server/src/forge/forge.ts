@@ -1,23 +1,33 @@
+import type { GitHubAuth, MergeMethod, RepositoryCheck } from '@agent-squad/contract'
+
 /**
- * The forge port: where repositories live and pull requests are opened. Adapters beside this file:
- * local/ (bare repositories served by this server over git smart HTTP, PRs in the database; the
- * default) and github/. The pipeline only talks to this interface.
+ * The forge port: where repositories live and pull requests are opened. Each kind of repository has
+ * an adapter in its own folder beside this file: local/ (bare repositories served by this server
+ * over git smart HTTP, pull requests in the database), git/ (any other git remote: git only, no pull
+ * requests) and github/ (GitHub and GitHub Enterprise on Octokit). The pipeline, the HTTP routes
+ * and the workflow only talk to this interface; the composition root picks the adapter per
+ * repository (`forgeFor`).
  */
 
 export type RepoRef = {
   id: string
   squadId: string
   name: string
-  kind: 'local' | 'remote'
+  kind: 'local' | 'remote' | 'github'
   url: string | null
   defaultBranch: string
+  /** A `remote` repository's squad secret for git (a token or an ssh private key), by name. */
+  credentialSecret: string | null
+  /** A `github` repository: owner/name, how it authenticates, GitHub Enterprise's base URL or null. */
+  github: { repo: string; auth: GitHubAuth; baseUrl: string | null } | null
 }
 
 /**
  * Credentials for exactly one git command: an HTTP header git sends (via `http.extraHeader`, passed
- * in that command's environment, never its arguments, the remote URL or .git/config).
+ * in that command's environment, never its arguments, the remote URL or .git/config). `expiresAt`
+ * is when a minted credential stops working: a long run asks for fresh ones before that.
  */
-export type GitCredentials = { httpHeader: string } | null
+export type GitCredentials = { httpHeader: string; expiresAt?: Date } | null
 
 export type PullRequestDraft = {
   repo: RepoRef
@@ -27,6 +37,8 @@ export type PullRequestDraft = {
   body: string
   labels: string[]
   reviewers: string[]
+  /** Open it as a draft where the forge has drafts (the squad's `draft_pull_requests`). */
+  draft?: boolean
   taskId?: string | null
   executionId?: string | null
 }
@@ -40,10 +52,44 @@ export type PullRequestRef = {
   title: string
   /** False when an open PR for the same head already existed and was updated instead. */
   created: boolean
+  /** What the forge could not do but the pull request stands without (a reviewer it refused, …). */
+  warnings?: string[]
+}
+
+/** What a forge can do beyond git; the pipeline and the web ask instead of checking the kind. */
+export type ForgeCapabilities = {
+  /** Pull requests can be opened; false for a plain git remote (a run ends with its branch pushed). */
+  pullRequests: boolean
+  /** Pull requests can be merged from this server (the local forge, GitHub through its API). */
+  merge: boolean
+  /** A check run on the head commit can show a run's progress (GitHub). */
+  checks: boolean
+}
+
+export type MergeRequest = {
+  number: number
+  commitMessage?: string
+  /** Who merges, for the merge commit's author on forges that write it themselves. */
+  mergedBy: { name: string; email: string }
+}
+
+export type MergeResult = { method: MergeMethod; commit: string }
+
+/** A check run on a commit (GitHub's checks API): in progress while the agent works, then its result. */
+export type CheckRunInput = {
+  headSha: string
+  name: string
+  title: string
+  summary: string
+  /** The task's live Work page. */
+  detailsUrl?: string
+  status: 'in_progress' | 'completed'
+  conclusion?: 'success' | 'failure' | 'neutral' | 'cancelled' | 'action_required'
 }
 
 export type Forge = {
   readonly name: string
+  readonly capabilities: ForgeCapabilities
   /** The URL git clones, fetches and pushes, never carrying credentials. */
   cloneUrl(repo: RepoRef): string
   /** Credentials for one git command against `repo`, or null when none are needed. */
@@ -52,7 +98,16 @@ export type Forge = {
   releaseCredentials?(purpose: { executionId: string }): Promise<void>
   /** Creates the repository if this forge manages it (the local forge makes an empty bare repo). */
   ensureRepository(repo: RepoRef): Promise<void>
+  /**
+   * Checks, bounded in time, that the repository answers with its credentials and has its default
+   * branch. Throws a `validation_failed` AppError that says what is wrong (unreachable, credential
+   * refused, no such branch, empty repository) and what to do.
+   */
+  checkRepository?(repo: RepoRef): Promise<RepositoryCheck>
   findOpenPullRequest(repo: RepoRef, head: string): Promise<PullRequestRef | null>
   /** Idempotent: an open PR for the same head is found and updated, never duplicated. */
   createPullRequest(draft: PullRequestDraft): Promise<PullRequestRef>
+  mergePullRequest?(repo: RepoRef, request: MergeRequest): Promise<MergeResult>
+  /** Creates (no id) or updates a check run; returns its id. */
+  reportCheck?(repo: RepoRef, check: CheckRunInput & { id?: string | null }): Promise<{ id: string }>
 }

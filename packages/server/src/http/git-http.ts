@@ -156,6 +156,8 @@ async function serveGit(c: Context, deps: AppDeps): Promise<Response> {
     kind: 'local',
     url: null,
     defaultBranch: repository.defaultBranch,
+    credentialSecret: null,
+    github: null,
   })
   const protocol = c.req.header('git-protocol')
   // The token stays here: the backend learns who the user is (REMOTE_USER), never how they proved it.

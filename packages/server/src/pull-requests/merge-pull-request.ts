@@ -10,9 +10,7 @@ import type { LocalForge } from '../forge/local/local-forge.ts'
 import { type MergeOutcome, mergeBranches } from '../forge/local/merge-branches.ts'
 import { runGit } from '../git/run-git.ts'
 import { findOwnedSquad } from '../squads/find-owned-squad.ts'
-import { moveTaskToColumn } from '../tasks/move-task-to-column.ts'
-import { rollUpParent } from '../workflow/roll-up-parent.ts'
-import { startUnblocked } from '../workflow/start-unblocked.ts'
+import { finishMergedTask } from '../workflow/finish-merged-task.ts'
 import { findOwnedPullRequest } from './find-owned-pull-request.ts'
 import { pullRequestEvent, toPullRequestDto } from './pull-request-dto.ts'
 
@@ -86,14 +84,7 @@ export async function mergePullRequest(options: {
     if (!row) throw new Error('update returned no row')
     const pullRequest = toPullRequestDto(row, baseUrl)
     // The task is done, and a split task's card follows its subtasks.
-    const moved = pr.taskId
-      ? [
-          ...(await moveTaskToColumn(tx, pr.taskId, 'done')),
-          // Tasks that waited for this merge start now, from a default branch that holds it.
-          ...(await startUnblocked(tx, pr.taskId)),
-          ...(await rollUpParent(tx, pr.taskId)),
-        ]
-      : []
+    const moved = pr.taskId ? await finishMergedTask(tx, pr.taskId) : []
     await appendEvents(tx, [pullRequestEvent('pull_request.merged', pullRequest), ...moved])
     return { pull_request: pullRequest, method: outcome.kind, merge_commit: outcome.commit }
   })

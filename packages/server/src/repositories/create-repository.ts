@@ -70,6 +70,8 @@ export async function createRepository(options: {
         kind: 'local',
         url: null,
         defaultBranch: repository.default_branch,
+        credentialSecret: null,
+        github: null,
       })
     return repository
   } catch (error) {

@@ -127,7 +127,16 @@ export async function newLocalRepository(
     })
     .returning()
   if (!row) throw new Error('insert returned no row')
-  return { id: row.id, squadId, name: row.name, kind: 'local', url: null, defaultBranch: row.defaultBranch }
+  return {
+    id: row.id,
+    squadId,
+    name: row.name,
+    kind: 'local',
+    url: null,
+    defaultBranch: row.defaultBranch,
+    credentialSecret: null,
+    github: null,
+  }
 }
 
 /** A second user with a token, made by the bootstrap admin of a token-auth server. */

@@ -71,6 +71,8 @@ describe.skipIf(skipReason)('local forge', () => {
       kind: 'local' as const,
       url: null,
       defaultBranch: 'main',
+      credentialSecret: null,
+      github: null,
     }
     const db = server.db.database.db
     const pending = createLocalForge({ db, root: '/srv/forge', authMode: 'none' })

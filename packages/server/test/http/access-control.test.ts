@@ -136,6 +136,8 @@ describe.skipIf(skipReason)('access between two users', () => {
       kind: 'local' as const,
       url: null,
       defaultBranch: 'main',
+      credentialSecret: null,
+      github: null,
     }
     const credentials = await server.deps.localForge.credentials(repo, { executionId: owned.execution })
     const token = credentials?.httpHeader.replace(/^Authorization: Bearer /, '') ?? ''

@@ -152,6 +152,8 @@ describe.skipIf(skipReason)('repositories API', () => {
       kind: 'local',
       url: null,
       defaultBranch: 'main',
+      credentialSecret: null,
+      github: null,
     })
     const urls = [
       own, // the public URL (SQUAD_PUBLIC_URL)

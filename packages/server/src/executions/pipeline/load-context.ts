@@ -2,6 +2,7 @@ import { networkModeOf, type SquadConfig, type StepName } from '@agent-squad/con
 import { and, eq } from 'drizzle-orm'
 import { repositories, squadMembers, squads, tasks } from '../../db/schema.ts'
 import type { Forge, RepoRef } from '../../forge/forge.ts'
+import { repoRefOf } from '../../repositories/repo-ref.ts'
 import { networkPolicyOf } from '../../sandbox/network-policy.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
 import type { ExecutionContext, StepResult } from './execution-context.ts'
@@ -42,14 +43,7 @@ export async function loadContext(deps: PipelineDeps, execution: ExecutionRow, s
   const [agent] = execution.agentId
     ? await db.select().from(squadMembers).where(eq(squadMembers.id, execution.agentId))
     : []
-  const repo: RepoRef = {
-    id: repoRow.id,
-    squadId: repoRow.squadId,
-    name: repoRow.name,
-    kind: repoRow.kind as RepoRef['kind'],
-    url: repoRow.url,
-    defaultBranch: repoRow.defaultBranch,
-  }
+  const repo: RepoRef = repoRefOf(repoRow)
   const squadConfig = (squad?.config ?? {}) as SquadConfig
   const ids = { executionId: execution.id, squadId: execution.squadId, taskId: execution.taskId }
   const store = createExecutionStore(db, ids)

@@ -64,6 +64,7 @@ export function createLocalForge(opts: LocalForgeOpts): LocalForge {
 
   return {
     name: 'local',
+    capabilities: { pullRequests: true, merge: true, checks: false },
     root: opts.root,
     baseUrl,
     setListenUrl(url) {
