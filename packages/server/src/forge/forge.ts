@@ -87,6 +87,50 @@ export type CheckRunInput = {
   conclusion?: 'success' | 'failure' | 'neutral' | 'cancelled' | 'action_required'
 }
 
+/**
+ * Something that happened on a forge that the workflow acts on, whether a webhook delivered it or
+ * the poller found it. `id` is unique per happening (a webhook's delivery id, or the forge's own id
+ * for the review, comment or event), so acting on it twice is detected (webhook_deliveries).
+ */
+export type ForgeEvent =
+  | {
+      kind: 'pull_request_closed'
+      id: string
+      number: number
+      head: string
+      merged: boolean
+      mergeCommit: string | null
+    }
+  | {
+      kind: 'review'
+      id: string
+      number: number
+      author: string
+      state: 'changes_requested' | 'commented' | 'approved'
+      body: string
+      comments: { path: string; line: number | null; body: string }[]
+    }
+  | {
+      kind: 'review_comment'
+      id: string
+      number: number
+      author: string
+      path: string
+      line: number | null
+      body: string
+    }
+  | { kind: 'comment'; id: string; number: number; author: string; body: string; onPullRequest: boolean }
+  | {
+      kind: 'issue_labeled'
+      id: string
+      number: number
+      label: string
+      title: string
+      body: string
+      url: string
+      author: string
+    }
+
 export type Forge = {
   readonly name: string
   readonly capabilities: ForgeCapabilities
@@ -110,4 +154,17 @@ export type Forge = {
   mergePullRequest?(repo: RepoRef, request: MergeRequest): Promise<MergeResult>
   /** Creates (no id) or updates a check run; returns its id. */
   reportCheck?(repo: RepoRef, check: CheckRunInput & { id?: string | null }): Promise<{ id: string }>
+  /** Who this server acts as on the forge (a token's user, an App's `slug[bot]`): its own comments are ignored. */
+  identity?(repo: RepoRef): Promise<{ login: string }>
+  /** A person's permission on the repository: only `write` and above may ask an agent for a revision. */
+  permissionOf?(
+    repo: RepoRef,
+    login: string,
+  ): Promise<'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'>
+  /**
+   * What happened on the forge since `cursor` (pull requests merged or closed, reviews, comments,
+   * labeled issues), for a server that webhooks cannot reach; the same events a webhook delivers.
+   * Conditional requests keep an idle poll cheap; `cursor` is whatever the last call returned.
+   */
+  pollEvents?(repo: RepoRef, cursor: string | null): Promise<{ events: ForgeEvent[]; cursor: string | null }>
 }
