@@ -25,6 +25,8 @@ export type PipelineDeps = {
   secretBox?: SecretBox
   /** Refused connections of this server's sandboxes, by execution (see blocked-connections.ts). */
   blocked?: BlockedConnections
+  /** The server's public base URL, for links back to a task's Work page from a forge (check runs). */
+  publicUrl?(): string
   /** Where repository mirrors and base checkouts live (see git/workspace-cache.ts). */
   cacheRoot: string
   /** Where unpushed work is saved before a sandbox is destroyed. */

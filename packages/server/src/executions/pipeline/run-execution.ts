@@ -5,6 +5,7 @@ import { detectOverlap } from '../../workflow/detect-overlap.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
 import type { RunExecution } from '../queue/worker.ts'
 import { modeOf } from './assignment.ts'
+import { finishCheck, openCheck } from './check-run.ts'
 import type { ExecutionContext, Step } from './execution-context.ts'
 import { loadContext } from './load-context.ts'
 import { restartBoundary } from './log-writer.ts'
@@ -158,6 +159,8 @@ async function runSteps(
       await startStep(ctx, name)
       try {
         const out = await run(ctx)
+        if (name === 'branch' || name === 'push')
+          Object.assign(out.result, await openCheck(ctx, name, out.result))
         ctx.results[name] = out.result
         await ctx.store.updateStep(name, { status: 'succeeded', result: out.result })
         if (name === 'commit') await warnOfOverlap(ctx, out.result)
@@ -200,6 +203,7 @@ async function runSteps(
       error: ctx.redactor.redactError(cleanupError),
     })
   }
+  await finishCheck(ctx, outcome, error)
   ctx.log.write('system', `Finished: ${outcome}${error ? ` — ${error}` : ''}\n`)
   await ctx.log.close()
   // The task's next column and the workflow's next run (review, revision, subtasks) commit with the end.
