@@ -22,5 +22,8 @@ export function secretsOf(credentials: GitCredentials): string[] {
   if (!credentials) return []
   const value = credentials.httpHeader.replace(/^[^:]+:\s*/, '')
   const token = value.replace(/^(Bearer|Basic|token)\s+/i, '')
-  return [value, token].filter((s) => s.length >= 8)
+  // Basic carries `user:token` in base64 (what GitHub's git takes): the token itself is the secret too.
+  const basic = /^Basic\s+/i.test(value) ? Buffer.from(token, 'base64').toString('utf8') : ''
+  const password = basic.includes(':') ? basic.slice(basic.indexOf(':') + 1) : ''
+  return [value, token, password].filter((s) => s.length >= 8)
 }

@@ -1,23 +1,46 @@
 import { networkModeOf, type SquadConfig, type StepName } from '@agent-squad/contract'
 import { and, eq } from 'drizzle-orm'
 import { repositories, squadMembers, squads, tasks } from '../../db/schema.ts'
-import type { Forge, RepoRef } from '../../forge/forge.ts'
+import type { Forge, GitCredentials, RepoRef } from '../../forge/forge.ts'
+import { secretsOf } from '../../git/credentials.ts'
 import { repoRefOf } from '../../repositories/repo-ref.ts'
 import { networkPolicyOf } from '../../sandbox/network-policy.ts'
+import type { Redactor } from '../../secrets/redactor.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
 import type { ExecutionContext, StepResult } from './execution-context.ts'
 import { createExecutionStore } from './execution-store.ts'
 import { createLogWriter } from './log-writer.ts'
 import type { PipelineDeps } from './pipeline-deps.ts'
 
-/** One set of credentials per run, however many git commands need them (a forge may mint a token each time). */
-function withCachedCredentials(forge: Forge): Forge {
-  let cached: ReturnType<Forge['credentials']> | null = null
+/** A credential this close to its expiry is replaced before a git command gets it. */
+export const CREDENTIAL_REFRESH_MS = 5 * 60_000
+
+/**
+ * One set of credentials per run, however many git commands need them (a forge may mint a token
+ * each time), until it nears its expiry: then a fresh one (a GitHub App's installation token lasts an
+ * hour; a run can last longer). Every credential the run is given joins its redactor first, so a
+ * resumed run, which skips the step that first asked, still hides it.
+ */
+export function withRunCredentials(forge: Forge, redactor: Redactor, now = () => Date.now()): Forge {
+  let cached: { value: GitCredentials } | null = null
+  let pending: Promise<GitCredentials> | null = null
+  const fresh = (credentials: GitCredentials) =>
+    !credentials?.expiresAt || credentials.expiresAt.getTime() - now() > CREDENTIAL_REFRESH_MS
   return {
     ...forge,
-    credentials: (repo, purpose) => {
-      cached ??= forge.credentials(repo, purpose)
-      return cached
+    credentials: async (repo, purpose) => {
+      if (cached && fresh(cached.value)) return cached.value
+      pending ??= forge
+        .credentials(repo, purpose)
+        .then((credentials) => {
+          for (const secret of secretsOf(credentials)) redactor.add(secret)
+          cached = { value: credentials }
+          return credentials
+        })
+        .finally(() => {
+          pending = null
+        })
+      return pending
     },
   }
 }
@@ -67,7 +90,7 @@ export async function loadContext(deps: PipelineDeps, execution: ExecutionRow, s
     task,
     branchTask,
     repo,
-    forge: withCachedCredentials(deps.forgeFor(repo)),
+    forge: withRunCredentials(deps.forgeFor(repo), redactor),
     agent: agent ?? null,
     squadConfig,
     store,
