@@ -85,7 +85,9 @@ afterAll(async () => {
 })
 
 describe('fake GitHub: a GitHub App', () => {
-  it('finds its installation with a JWT and works with an installation token', async () => {
+  it('finds its installation with a JWT and works with an installation token', {
+    timeout: 90_000,
+  }, async () => {
     const app = appOctokit()
     expect((await app.apps.getAuthenticated()).data?.slug).toBe(fake.app.slug)
     const { data: installation } = await app.apps.getRepoInstallation(repo)
@@ -192,7 +194,9 @@ describe('fake GitHub: a GitHub App', () => {
 })
 
 describe('fake GitHub: rate limits and failures', () => {
-  it('answers primary and secondary limits the way Octokit throttling expects', async () => {
+  it('answers primary and secondary limits the way Octokit throttling expects', {
+    timeout: 90_000,
+  }, async () => {
     const token = fake.installationToken(installationId)
     const plain = new Octokit({ baseUrl: fake.apiUrl, auth: token, log: quiet })
     fake.rateLimitNext({ kind: 'primary', resetInSeconds: 30 })

@@ -63,7 +63,9 @@ afterAll(async () => {
 })
 
 describe('fake GitHub: REST and git with a personal access token', () => {
-  it('serves a pull request from push to merge, every message as GitHub describes it', async () => {
+  it('serves a pull request from push to merge, every message as GitHub describes it', {
+    timeout: 90_000,
+  }, async () => {
     const token = fake.createToken({ login: 'alice' })
     const api = octokit(token)
     const repo = { owner: 'alice', repo: 'widgets' }
