@@ -4,6 +4,9 @@ import { createNodeMiddleware, type EmitterWebhookEvent, Webhooks } from '@octok
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeGitHub, startFakeGitHub } from '../helpers/fake-github/index.ts'
 
+// The first use of each of GitHub's large schemas compiles it: seconds on a loaded machine.
+const SLOW = { timeout: 90_000 }
+
 // Webhook payloads built from the fake's state, checked against GitHub's webhooks description, and
 // delivered with real signatures to a receiver that verifies them with @octokit/webhooks.
 
@@ -50,7 +53,7 @@ async function openPull(branch: string) {
 }
 
 describe('fake GitHub: webhooks', () => {
-  it('builds payloads from state and delivers them signed', { timeout: 90_000 }, async () => {
+  it('builds payloads from state and delivers them signed', SLOW, async () => {
     const pull = await openPull('feature')
     const repo = 'alice/widgets'
     const deliveries = [
