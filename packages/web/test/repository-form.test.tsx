@@ -241,6 +241,12 @@ describe('adding a repository: errors stay next to their fields', () => {
     expect(alert.getAttribute('role')).toBe('alert')
     expect((screen.getByLabelText('Default branch') as HTMLInputElement).value).toBe('trunk')
     expect((screen.getByLabelText('GitHub repository') as HTMLInputElement).value).toBe('acme/webshop')
+    // Another kind drops the complaint about this one, but not what was typed for it.
+    fireEvent.click(screen.getByLabelText('Git URL'))
+    expect(screen.queryByText(message)).toBeNull()
+    fireEvent.click(screen.getByLabelText('GitHub'))
+    expect((screen.getByLabelText('GitHub repository') as HTMLInputElement).value).toBe('acme/webshop')
+    expect((screen.getByLabelText('Token secret') as HTMLSelectElement).value).toBe('GITHUB_TOKEN')
   })
 
   it('places issues by their dotted path, or returns them for the top', () => {

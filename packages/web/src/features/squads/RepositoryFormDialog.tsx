@@ -75,6 +75,14 @@ export function RepositoryFormDialog({ squadId, onClose }: { squadId: string; on
   const fields = visibleFields(mode, authKind)
   const placeholderName = suggestedName(mode, githubRepo, url)
 
+  /** Another kind keeps what was typed in every field; only the complaints about the last one go. */
+  const switchMode = (next: Mode) => {
+    setMode(next)
+    setErrors({})
+    setProblems([])
+    create.reset()
+  }
+
   /** What the form asks for that the contract cannot say well (a blank select, a missing URL). */
   const missing = (): Record<string, string> => {
     const found: Record<string, string> = {}
@@ -158,15 +166,25 @@ export function RepositoryFormDialog({ squadId, onClose }: { squadId: string; on
         <fieldset className="segmented">
           <legend className="sr-only">Where the repository lives</legend>
           <label>
-            <input type="radio" name="kind" checked={mode === 'github'} onChange={() => setMode('github')} />
+            <input
+              type="radio"
+              name="kind"
+              checked={mode === 'github'}
+              onChange={() => switchMode('github')}
+            />
             <GitHubIcon /> GitHub
           </label>
           <label>
-            <input type="radio" name="kind" checked={mode === 'remote'} onChange={() => setMode('remote')} />
+            <input
+              type="radio"
+              name="kind"
+              checked={mode === 'remote'}
+              onChange={() => switchMode('remote')}
+            />
             Git URL
           </label>
           <label>
-            <input type="radio" name="kind" checked={mode === 'local'} onChange={() => setMode('local')} />
+            <input type="radio" name="kind" checked={mode === 'local'} onChange={() => switchMode('local')} />
             Local forge
           </label>
         </fieldset>
@@ -240,7 +258,7 @@ export function RepositoryFormDialog({ squadId, onClose }: { squadId: string; on
                   onChange={setPrivateKeySecret}
                   error={errors['github.auth.private_key_secret']}
                   suggestedName="GITHUB_APP_PRIVATE_KEY"
-                  purpose="the App's private key (the .pem file GitHub downloads), installed on this repository"
+                  purpose="the private key of a GitHub App installed on this repository (the .pem file GitHub downloads)"
                   multiline
                 />
               </>
