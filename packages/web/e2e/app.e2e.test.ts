@@ -59,6 +59,8 @@ describe.skipIf(!hasChromium())(`web app end to end in Chromium against squad se
     await page.getByText('Ada', { exact: true }).waitFor()
 
     await page.getByRole('button', { name: 'Add repository' }).click()
+    // GitHub is offered first; this run stays on the built-in forge.
+    await page.getByLabel('Local forge', { exact: true }).check()
     await page.getByLabel('Name', { exact: true }).fill('webshop')
     await page.getByRole('dialog').getByRole('button', { name: 'Add repository' }).click()
     await page.locator('.repo').getByText('local forge').waitFor()

@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { version } from '../version.ts'
 import { registerAdminCommands } from './admin-commands.ts'
 import { registerGitCredential } from './git-credential.ts'
+import { registerRepoCommands } from './repo-commands.ts'
 import { registerReviewCommands } from './review-commands.ts'
 import { registerSecretCommands } from './secret-commands.ts'
 import { registerServe } from './serve.ts'
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
 Start here:
   squad serve                 run the server on the embedded defaults (PGlite, http://127.0.0.1:8000)
   squad serve --help          every flag, and how flags, environment and .env combine
+  squad repo add --help       connect a GitHub repository (or any git remote) to a squad
   squad task run <task-id>    start a task and follow its steps and live log
   squad git-credential --help push to the built-in forge with your token (git credential helper)
 
@@ -30,6 +32,7 @@ Docs: README.md, docs/configuration.md (every setting), docs/api.md (REST and SS
   registerAdminCommands(program)
   registerReviewCommands(registerTaskCommands(program))
   registerSecretCommands(program)
+  registerRepoCommands(program)
   registerGitCredential(program)
   return program
 }

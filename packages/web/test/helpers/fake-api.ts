@@ -9,6 +9,8 @@ export class HttpError {
     readonly status: number,
     readonly code: string,
     readonly message: string,
+    /** `details` of the error body, e.g. `{ issues: [{ path, message }] }` of a 422. */
+    readonly details?: unknown,
   ) {}
 }
 
@@ -34,7 +36,13 @@ export function fakeApi(routes: Route[]) {
       })
     } catch (error) {
       if (!(error instanceof HttpError)) throw error
-      const payload = { error: { code: error.code, message: error.message } }
+      const payload = {
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.details === undefined ? {} : { details: error.details }),
+        },
+      }
       return new Response(JSON.stringify(payload), {
         status: error.status,
         headers: { 'content-type': 'application/json' },

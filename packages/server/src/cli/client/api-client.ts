@@ -5,10 +5,13 @@ export type ClientOptions = { url: string; token?: string | undefined }
 export class ApiError extends Error {
   readonly status: number
   readonly code: string
-  constructor(status: number, code: string, message: string) {
+  /** The error body's `details` (a 422's `issues`), when it has them. */
+  readonly details: unknown
+  constructor(status: number, code: string, message: string, details?: unknown) {
     super(message)
     this.status = status
     this.code = code
+    this.details = details
   }
 }
 
@@ -36,7 +39,13 @@ export function createApiClient(options: ClientOptions) {
     const json: unknown = text ? JSON.parse(text) : null
     if (!res.ok) {
       const parsed = ErrorBody.safeParse(json)
-      if (parsed.success) throw new ApiError(res.status, parsed.data.error.code, parsed.data.error.message)
+      if (parsed.success)
+        throw new ApiError(
+          res.status,
+          parsed.data.error.code,
+          parsed.data.error.message,
+          parsed.data.error.details,
+        )
       throw new ApiError(res.status, 'unknown', `HTTP ${res.status}: ${text.slice(0, 200)}`)
     }
     return json as T

@@ -4,7 +4,13 @@ import { isActive, useStartExecution, useTaskExecutions } from '../../shared/api
 import { RunReasonBadge, StatusBadge } from '../../shared/ui/Badge.tsx'
 import { Button } from '../../shared/ui/Button.tsx'
 import { timeAgo } from '../../shared/ui/format.ts'
+import { PullRequestLink, pullNumberOf } from '../../shared/ui/PullRequestLink.tsx'
 import { InlineError, Loading } from '../../shared/ui/States.tsx'
+
+const pullLabel = (url: string) => {
+  const number = pullNumberOf(url)
+  return number ? `PR #${number}` : 'Pull request'
+}
 
 /** A task's executions, newest first, and the button that starts the next one. */
 export function TaskRuns({ task }: { task: Task }) {
@@ -53,6 +59,11 @@ export function TaskRuns({ task }: { task: Task }) {
               <StatusBadge status={e.status} />
               <RunReasonBadge reason={e.run_reason} />
               <span className="muted small">{timeAgo(e.created_at)}</span>
+              {e.pull_request_url ? (
+                <PullRequestLink url={e.pull_request_url} className="small">
+                  {pullLabel(e.pull_request_url)}
+                </PullRequestLink>
+              ) : null}
             </li>
           ))}
         </ul>

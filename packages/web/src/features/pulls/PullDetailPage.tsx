@@ -1,12 +1,20 @@
 import { useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { ApiError } from '../../shared/api/client.ts'
-import { useMergePull, usePull, usePullCommits, usePullDiff, useUpdatePull } from '../../shared/api/pulls.ts'
+import {
+  pullPageOf,
+  useMergePull,
+  usePull,
+  usePullCommits,
+  usePullDiff,
+  useUpdatePull,
+} from '../../shared/api/pulls.ts'
 import { useSquadStream } from '../../shared/hooks/useSquadStream.ts'
 import { StatusBadge } from '../../shared/ui/Badge.tsx'
 import { Button } from '../../shared/ui/Button.tsx'
 import { DiffView } from '../../shared/ui/diff/DiffView.tsx'
 import { timeAgo } from '../../shared/ui/format.ts'
+import { isExternalPullUrl, PullRequestLink } from '../../shared/ui/PullRequestLink.tsx'
 import { ErrorState, InlineError, Loading } from '../../shared/ui/States.tsx'
 import { Tabs } from '../../shared/ui/Tabs.tsx'
 import { useToast } from '../../shared/ui/Toast.tsx'
@@ -77,7 +85,12 @@ export function PullDetailPage() {
           </p>
         </div>
         <div className="page-actions">
-          {p.state === 'open' ? (
+          {isExternalPullUrl(pullPageOf(p)) ? (
+            // A GitHub pull request is reviewed and merged on GitHub.
+            <PullRequestLink className="btn btn-secondary" url={pullPageOf(p)} testId="pr-forge-link">
+              Open on GitHub
+            </PullRequestLink>
+          ) : p.state === 'open' ? (
             <>
               <Button onClick={() => update.mutate({ state: 'closed' })} busy={update.isPending}>
                 Close

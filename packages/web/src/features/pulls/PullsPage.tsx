@@ -2,20 +2,25 @@ import type { PullRequest, PullRequestState } from '@agent-squad/contract'
 import { useQueries } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
-import { pullsQuery } from '../../shared/api/pulls.ts'
+import { pullPageOf, pullsQuery } from '../../shared/api/pulls.ts'
 import { useRepositories } from '../../shared/api/repositories.ts'
 import { StatusBadge } from '../../shared/ui/Badge.tsx'
 import { timeAgo } from '../../shared/ui/format.ts'
+import { GitHubIcon } from '../../shared/ui/icons.tsx'
+import { isExternalPullUrl, PullRequestLink } from '../../shared/ui/PullRequestLink.tsx'
 import { Empty, ErrorState, Loading } from '../../shared/ui/States.tsx'
 import { useCurrentSquad } from '../squads/use-squad.ts'
 
-/** Pull requests of the squad's local-forge repositories, newest first. */
+/**
+ * Pull requests of the squad's repositories that have them (the local forge's and GitHub's), newest
+ * first. A GitHub pull request opens on GitHub.
+ */
 export function PullsPage() {
   const squad = useCurrentSquad()
   const repos = useRepositories(squad.id)
   const [params, setParams] = useSearchParams()
   const [state, setState] = useState<PullRequestState | 'all'>('open')
-  const local = (repos.data?.items ?? []).filter((r) => r.kind === 'local')
+  const local = (repos.data?.items ?? []).filter((r) => r.kind === 'local' || r.kind === 'github')
   const only = params.get('repository')
   const shown = only ? local.filter((r) => r.id === only) : local
   const results = useQueries({ queries: shown.map((r) => pullsQuery(r.id)) })
@@ -25,15 +30,16 @@ export function PullsPage() {
   if (!local.length)
     return (
       <Empty
-        title="No local-forge repositories"
+        title="No repositories with pull requests"
         action={<Link to={`/squads/${squad.id}/settings`}>Add a repository</Link>}
       >
-        Pull requests live on the built-in local forge. Add a local repository to the squad; its agents open
-        pull requests there.
+        Pull requests live on GitHub or on the built-in local forge. Connect a GitHub repository or add a
+        local one to the squad; its agents open pull requests there.
       </Empty>
     )
   const failed = results.find((r) => r.isError)
   const names = new Map(local.map((r) => [r.id, r.name]))
+  const onGitHub = new Set(local.filter((r) => r.kind === 'github').map((r) => r.id))
   const all: PullRequest[] = results.flatMap((r) => r.data?.items ?? [])
   const items = all
     .filter((p) => state === 'all' || p.state === state)
@@ -74,10 +80,17 @@ export function PullsPage() {
           {items.map((pr) => (
             <li key={pr.id} className="pr-row">
               <StatusBadge status={pr.state} />
-              <Link to={`/repositories/${pr.repository_id}/pulls/${pr.number}`} className="pr-title">
-                {pr.title}
-              </Link>
+              {isExternalPullUrl(pullPageOf(pr)) ? (
+                <PullRequestLink url={pullPageOf(pr)} className="pr-title">
+                  {pr.title}
+                </PullRequestLink>
+              ) : (
+                <Link to={`/repositories/${pr.repository_id}/pulls/${pr.number}`} className="pr-title">
+                  {pr.title}
+                </Link>
+              )}
               <span className="muted small">
+                {onGitHub.has(pr.repository_id) ? <GitHubIcon size={12} /> : null}{' '}
                 {names.get(pr.repository_id)}#{pr.number} · <span className="mono">{pr.head}</span> →{' '}
                 {pr.base} · opened {timeAgo(pr.created_at)}
               </span>

@@ -2,6 +2,7 @@ import type { Review, ReviewVerdict } from '@agent-squad/contract'
 import { Link } from 'react-router'
 import { Badge, type Tone } from '../../shared/ui/Badge.tsx'
 import { timeAgo } from '../../shared/ui/format.ts'
+import { GitHubIcon } from '../../shared/ui/icons.tsx'
 
 export const verdictLabels: Record<ReviewVerdict, string> = {
   approved: 'Approved',
@@ -14,12 +15,33 @@ const verdictTones: Record<ReviewVerdict, Tone> = {
   commented: 'neutral',
 }
 
+/** Who wrote a review: an agent, a person here, or (any other kind, like `github`) someone on the forge. */
+function ReviewAuthor({ review }: { review: Review }) {
+  const kind: string = review.author_kind
+  if (kind === 'agent' || kind === 'user')
+    return (
+      <>
+        <strong>{review.author_name}</strong>
+        <span className="muted small">{kind === 'agent' ? 'agent' : 'person'}</span>
+      </>
+    )
+  const github = kind === 'github'
+  return (
+    <>
+      <strong className="review-forge-author" title={github ? `${review.author_name} on GitHub` : undefined}>
+        {github ? <GitHubIcon size={13} /> : null}
+        {review.author_name}
+      </strong>
+      <span className="muted small">{github ? 'on GitHub' : kind.replace(/_/g, ' ')}</span>
+    </>
+  )
+}
+
 function ReviewItem({ review }: { review: Review }) {
   return (
     <li className={`review review-${review.verdict}`} data-review-id={review.id}>
       <header className="review-header">
-        <strong>{review.author_name}</strong>
-        <span className="muted small">{review.author_kind === 'agent' ? 'agent' : 'person'}</span>
+        <ReviewAuthor review={review} />
         <Badge tone={verdictTones[review.verdict]}>{verdictLabels[review.verdict]}</Badge>
         <span className="muted small">
           round {review.round} · {timeAgo(review.created_at)}

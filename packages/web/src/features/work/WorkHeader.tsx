@@ -13,6 +13,7 @@ import { RunReasonBadge, StatusBadge } from '../../shared/ui/Badge.tsx'
 import { Button } from '../../shared/ui/Button.tsx'
 import { ConnectionIndicator } from '../../shared/ui/ConnectionIndicator.tsx'
 import { formatDuration } from '../../shared/ui/format.ts'
+import { PullRequestLink } from '../../shared/ui/PullRequestLink.tsx'
 import { InlineError } from '../../shared/ui/States.tsx'
 
 type HeaderProps = {
@@ -21,7 +22,8 @@ type HeaderProps = {
   agent: Agent | undefined
   sandbox: SandboxState | null
   stream: StreamStatus
-  pullRequest: { repositoryId: string; number: number } | null
+  /** The pull request's page (inside the app for the local forge, else the forge's) and number. */
+  pullRequest: { url: string; number: number | null } | null
 }
 
 const ordinal = (n: number) =>
@@ -111,13 +113,9 @@ export function WorkHeader({ execution, task, agent, sandbox, stream, pullReques
       </dl>
       <div className="work-actions">
         {pullRequest ? (
-          <Link
-            className="btn btn-secondary"
-            to={`/repositories/${pullRequest.repositoryId}/pulls/${pullRequest.number}`}
-            data-testid="pr-link"
-          >
-            Pull request #{pullRequest.number}
-          </Link>
+          <PullRequestLink className="btn btn-secondary" url={pullRequest.url} testId="pr-link">
+            {pullRequest.number ? `Pull request #${pullRequest.number}` : 'Pull request'}
+          </PullRequestLink>
         ) : null}
         {active ? (
           <Button variant="danger" onClick={() => cancel.mutate(execution.id)} busy={cancel.isPending}>

@@ -2,9 +2,10 @@ import { useState } from 'react'
 import { useParams } from 'react-router'
 import { useAgent } from '../../shared/api/agents.ts'
 import { executionLogUrl, useExecution, useTaskExecutions } from '../../shared/api/executions.ts'
-import { parsePullUrl } from '../../shared/api/pulls.ts'
+import { parsePullUrl, pullPageOf } from '../../shared/api/pulls.ts'
 import { useTask } from '../../shared/api/tasks.ts'
 import { useSquadStream } from '../../shared/hooks/useSquadStream.ts'
+import { pullNumberOf } from '../../shared/ui/PullRequestLink.tsx'
 import { ErrorState, Loading } from '../../shared/ui/States.tsx'
 import { Tabs } from '../../shared/ui/Tabs.tsx'
 import { TaskReviews } from '../reviews/TaskReviews.tsx'
@@ -50,9 +51,13 @@ function WorkView({ executionId }: { executionId: string }) {
 
   const data = execution.data
   const steps = mergeSteps(data.steps, work.steps)
-  const pr = work.pullRequest
-    ? { repositoryId: work.pullRequest.repository_id, number: work.pullRequest.number }
-    : parsePullUrl(data.pull_request_url)
+  // The pull request's page: the local forge's inside the app, GitHub's (or another forge's) outside.
+  const pullUrl = work.pullRequest ? pullPageOf(work.pullRequest) : data.pull_request_url
+  const pr =
+    work.pullRequest && parsePullUrl(pullUrl)
+      ? { repositoryId: work.pullRequest.repository_id, number: work.pullRequest.number }
+      : parsePullUrl(pullUrl)
+  const externalPullUrl = pullUrl && !pr ? pullUrl : null
 
   return (
     <section className="work">
@@ -62,7 +67,13 @@ function WorkView({ executionId }: { executionId: string }) {
         agent={agent.data}
         sandbox={work.sandbox}
         stream={status}
-        pullRequest={pr}
+        pullRequest={
+          pr
+            ? { url: `/repositories/${pr.repositoryId}/pulls/${pr.number}`, number: pr.number }
+            : externalPullUrl
+              ? { url: externalPullUrl, number: work.pullRequest?.number ?? pullNumberOf(externalPullUrl) }
+              : null
+        }
       />
       <OverlapNotices overlaps={work.overlaps} />
       <BlockedConnections blocked={work.blocked} />
@@ -97,13 +108,13 @@ function WorkView({ executionId }: { executionId: string }) {
                 conversation={work.conversation}
               />
             ) : null}
-            {tab === 'diff' ? <DiffPanel pullRequest={pr} /> : null}
+            {tab === 'diff' ? <DiffPanel pullRequest={pr} externalUrl={externalPullUrl} /> : null}
           </div>
         </div>
       </div>
       <TaskReviews
         taskId={data.task_id}
-        reviewable={pr !== null || Boolean(taskRuns.data?.items.some((e) => e.pull_request_url))}
+        reviewable={pullUrl !== null || Boolean(taskRuns.data?.items.some((e) => e.pull_request_url))}
       />
     </section>
   )

@@ -71,6 +71,7 @@ export const api = {
     request<T>('GET', path, { query, signal }),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, { body }),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, { body }),
   delete: (path: string) => request<undefined>('DELETE', path),
 }
 
@@ -92,4 +93,22 @@ export function describeError(error: unknown): string {
     default:
       return error.message
   }
+}
+
+/** One field's complaint from a 422 answer (`details.issues`), its path dotted (`github.auth.secret`). */
+export type FieldIssue = { path: string; message: string }
+
+/** The per-field issues a validation error carries, or none when it has only a message. */
+export function issuesOf(error: unknown): FieldIssue[] {
+  if (!(error instanceof ApiError) || typeof error.details !== 'object' || error.details === null) return []
+  const issues = (error.details as { issues?: unknown }).issues
+  if (!Array.isArray(issues)) return []
+  return issues.flatMap((issue) =>
+    typeof issue === 'object' &&
+    issue !== null &&
+    typeof issue.message === 'string' &&
+    (typeof issue.path === 'string' || Array.isArray(issue.path))
+      ? [{ path: Array.isArray(issue.path) ? issue.path.join('.') : issue.path, message: issue.message }]
+      : [],
+  )
 }

@@ -4,6 +4,7 @@ export const keys = {
   squad: (id: string) => ['squad', id] as const,
   agents: (squadId: string) => ['agents', squadId] as const,
   repositories: (squadId: string) => ['repositories', squadId] as const,
+  secrets: (squadId: string) => ['secrets', squadId] as const,
   board: (squadId: string) => ['board', squadId] as const,
   task: (id: string) => ['task', id] as const,
   taskExecutions: (taskId: string) => ['task-executions', taskId] as const,

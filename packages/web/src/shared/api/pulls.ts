@@ -77,3 +77,12 @@ export function parsePullUrl(
   const match = url ? /\/repositories\/([0-9a-f-]{36})\/pulls\/(\d+)/i.exec(url) : null
   return match?.[1] && match[2] ? { repositoryId: match[1], number: Number(match[2]) } : null
 }
+
+/**
+ * Where a pull request is shown: its forge's page (`html_url`, GitHub) when the API gives one, else
+ * its `url` (the local forge's page in this app).
+ */
+export function pullPageOf(pr: PullRequest): string {
+  const html = (pr as PullRequest & { html_url?: string | null }).html_url
+  return html ?? pr.url
+}

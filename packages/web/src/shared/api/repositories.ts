@@ -39,3 +39,18 @@ export function useDeleteRepository(squadId: string) {
       client.setQueryData<Page<Repository>>(keys.repositories(squadId), (p) => removeFromPage(p, id)),
   })
 }
+
+/**
+ * Checks the remote again (it answers, the credential works, the default branch exists). A failed
+ * check answers 422 with what is wrong; the list is refetched either way, as the server may have
+ * recorded the failure.
+ */
+export function useCheckRepository(squadId: string) {
+  const client = useQueryClient()
+  return useMutation({
+    mutationFn: (id: string) => api.post<Repository>(`/repositories/${id}/check`),
+    onSuccess: (repo) =>
+      client.setQueryData<Page<Repository>>(keys.repositories(squadId), (p) => upsertInPage(p, repo)),
+    onError: () => client.invalidateQueries({ queryKey: keys.repositories(squadId) }),
+  })
+}
