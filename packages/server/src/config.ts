@@ -64,7 +64,7 @@ export const ConfigSchema = z.object({
     .refine((v) => parseSecretKey(v) !== null)
     .optional(),
   SQUAD_GITHUB_WEBHOOK_SECRET: z.string().min(1).optional(),
-  /** Unset: poll only the GitHub repositories no webhook secret covers (see webhooks/forge-poller.ts). */
+  /** Unset: poll only the GitHub repositories no webhook secret covers (see webhooks/start-github-poller.ts). */
   SQUAD_GITHUB_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
