@@ -89,6 +89,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
       authMode,
       publicUrl: config.SQUAD_PUBLIC_URL,
     })
+    // Remote forges (GitHub) plug in here; every repository is on the local forge until then.
+    const forgeFor = (repo: RepoRef): Forge => options.forgeFor?.(repo, localForge) ?? localForge
     const deps: AppDeps = {
       config,
       database,
@@ -100,6 +102,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       version,
       startedAt: Date.now(),
       localForge,
+      forgeFor,
       boardCache: createBoardCache(),
       secretBox: secretBoxFromConfig(config),
     }
@@ -133,8 +136,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
         logger,
         sandboxes,
         blocked,
-        // Remote forges (GitHub) plug in here; every repository is on the local forge until then.
-        forgeFor: (repo) => options.forgeFor?.(repo, localForge) ?? localForge,
+        forgeFor,
         redactor: serverRedactor(config),
         ...(options.engineTuning ? { tuning: options.engineTuning } : {}),
       }),
