@@ -22,6 +22,7 @@ import { secretBoxFromConfig } from './secrets/secret-box.ts'
 import { serverRedactor } from './secrets/server-redactor.ts'
 import { createBoardCache } from './tasks/board-cache.ts'
 import { version } from './version.ts'
+import { startGitHubPoller } from './webhooks/start-github-poller.ts'
 
 export type StartupStage = { stage: string; ms: number }
 
@@ -141,6 +142,14 @@ export async function startServer(config: Config, options: StartServerOptions = 
         ...(options.engineTuning ? { tuning: options.engineTuning } : {}),
       }),
     )
+    // What happened on GitHub, for a server its webhooks cannot reach (SQUAD_GITHUB_POLL_SECONDS).
+    const poller = startGitHubPoller({
+      config,
+      db: database.db,
+      forgeFor,
+      webBaseUrl: () => localForge.baseUrl(),
+      logger,
+    })
     return {
       url: `http://${host}:${port}`,
       port,
@@ -151,6 +160,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       engine,
       sandboxes,
       async close() {
+        await poller.stop()
         await engine.stop()
         await sandboxes.close()
         // Open SSE responses would keep the server alive: end them with the server.
