@@ -3,8 +3,10 @@ import { sign } from '@octokit/webhooks-methods'
 
 /**
  * Minimal GitHub webhook payloads: only what the server reads, shaped as GitHub sends them (see
- * https://docs.github.com/en/webhooks/webhook-events-and-payloads). To be replaced by the fake
- * GitHub's schema-checked builders (test/helpers/fake-github/) once that branch has landed.
+ * https://docs.github.com/en/webhooks/webhook-events-and-payloads), for the cases the fake GitHub
+ * does not model (issues that are not pull requests, forks, bots, a review's comments delivered
+ * before the review, hand-made malformed ones). Complete, schema-checked payloads come from the
+ * fake's builders (test/helpers/fake-github/, used by github-webhook-fake.test.ts).
  */
 const user = (login: string) => ({ login, id: login.length, type: login.endsWith('[bot]') ? 'Bot' : 'User' })
 const repository = (fullName: string) => ({

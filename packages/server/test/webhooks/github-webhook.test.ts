@@ -200,6 +200,13 @@ describe.skipIf(skipReason)('POST /api/v1/webhooks/github', () => {
     expect((await deliveries()).length).toBe(before)
   })
 
+  it('takes deliveries past SQUAD_MAX_BODY_BYTES up to its own 5 MiB limit, then answers 413', async () => {
+    const big = { ...payloads.ping(REPO), padding: 'x'.repeat(2 * 1024 * 1024) }
+    expect((await send('ping', big)).status).toBe(200)
+    const huge = { ...payloads.ping(REPO), padding: 'x'.repeat(6 * 1024 * 1024) }
+    expect((await send('ping', huge)).status).toBe(413)
+  })
+
   it("accepts a squad's own GITHUB_WEBHOOK_SECRET, for its repositories only", async () => {
     const put = await server.request('PUT', `/api/v1/squads/${squad.id}/secrets/GITHUB_WEBHOOK_SECRET`, {
       body: { value: SQUAD_SECRET },
