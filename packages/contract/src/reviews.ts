@@ -6,6 +6,10 @@ export const reviewVerdicts = ['approved', 'changes_requested', 'commented'] as 
 export const ReviewVerdict = z.enum(reviewVerdicts)
 export type ReviewVerdict = z.infer<typeof ReviewVerdict>
 
+export const reviewAuthorKinds = ['agent', 'user', 'github'] as const
+export const ReviewAuthorKind = z.enum(reviewAuthorKinds)
+export type ReviewAuthorKind = z.infer<typeof ReviewAuthorKind>
+
 /** A remark on one place of the change. */
 export const ReviewComment = z.object({
   path: trimmed(1, 500),
@@ -24,8 +28,12 @@ export const Review = z.object({
   task_id: Id,
   /** The reviewer agent's execution; null for a person's review. */
   execution_id: Id.nullable(),
-  author_kind: z.enum(['agent', 'user']),
-  /** The agent's or the user's id. */
+  /**
+   * `agent`: the squad's reviewer; `user`: a person of this server; `github`: a person on GitHub
+   * (a review or a comment mentioning the squad's handle), `author_name` being their login.
+   */
+  author_kind: ReviewAuthorKind,
+  /** The agent's or the user's id; null for a GitHub author. */
   author_id: Id.nullable(),
   author_name: z.string(),
   verdict: ReviewVerdict,

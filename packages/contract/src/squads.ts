@@ -57,6 +57,17 @@ export const NetworkAllowEntry = z
     'must be a host name (optionally *.name), an IP address or CIDR range, optionally with :port',
   )
 
+/** A GitHub login (a person, or an App's `name[bot]`): letters, digits and inner hyphens. */
+export const GitHubLogin = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/, 'must be a GitHub login')
+
+/** The default `mention_handle`: a comment on a pull request that mentions it asks for a revision. */
+export const DEFAULT_MENTION_HANDLE = '@agent-squad'
+/** The default `issue_label`: an issue given this label becomes a task on the board. */
+export const DEFAULT_ISSUE_LABEL = 'agent-squad'
+
 /** Settings a squad applies to every task it runs; each field has a server-side default. */
 const configFields = {
   max_concurrency: z.number().int().min(1).max(64),
@@ -70,6 +81,25 @@ const configFields = {
     .max(7 * 24 * 60),
   reviewers: z.array(trimmed(1, 100)).max(20),
   workflow: SquadWorkflow,
+  /**
+   * GitHub: a comment on the pull request of one of the squad's tasks that mentions this handle
+   * (default `@agent-squad`) asks the implementing agent for a revision, the comment as its
+   * instructions. Case does not matter; it must stand as a word (`@agent-squad-bot` is another handle).
+   */
+  mention_handle: z
+    .string()
+    .trim()
+    .regex(/^@[A-Za-z0-9][A-Za-z0-9-]{0,38}$/, 'must be @ and a GitHub login, such as @agent-squad'),
+  /** GitHub: an issue given this label (default `agent-squad`) becomes a task linked to it. */
+  issue_label: trimmed(1, 50),
+  /**
+   * GitHub logins that may ask for a revision (review or mention) besides the people with write
+   * access to the repository: outside collaborators, or everyone on a forge that cannot say who
+   * has write access.
+   */
+  revision_allowlist: z.array(GitHubLogin).max(100),
+  /** GitHub: open the squad's pull requests as drafts (a person marks them ready for review). */
+  draft_pull_requests: z.boolean(),
 }
 type ConfigFields = typeof configFields
 
@@ -80,6 +110,10 @@ export const SquadConfig = z.strictObject({
   keep_failed_sandbox_minutes: configFields.keep_failed_sandbox_minutes.optional(),
   reviewers: configFields.reviewers.optional(),
   workflow: configFields.workflow.optional(),
+  mention_handle: configFields.mention_handle.optional(),
+  issue_label: configFields.issue_label.optional(),
+  revision_allowlist: configFields.revision_allowlist.optional(),
+  draft_pull_requests: configFields.draft_pull_requests.optional(),
 })
 export type SquadConfig = z.infer<typeof SquadConfig>
 

@@ -33,6 +33,14 @@ const Labels = z
   .max(20)
   .transform((labels) => [...new Set(labels)])
 
+/** The forge issue a task was made from (GitHub: labeled with the squad's `issue_label`). */
+export const LinkedIssue = z.object({
+  repository_id: Id,
+  number: z.number().int().positive(),
+  url: z.string(),
+})
+export type LinkedIssue = z.infer<typeof LinkedIssue>
+
 export const Task = z.object({
   id: Id,
   squad_id: Id,
@@ -54,6 +62,11 @@ export const Task = z.object({
    */
   blocked_by: z.array(Id),
   script: z.string().nullable(),
+  /**
+   * The issue this task was made from; its pull request closes it (`Closes #n`). Null otherwise;
+   * absent from events logged before it existed (a replayed stream still parses).
+   */
+  linked_issue: LinkedIssue.nullable().optional(),
   created_at: Timestamp,
   updated_at: Timestamp,
 })

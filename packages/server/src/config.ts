@@ -63,6 +63,9 @@ export const ConfigSchema = z.object({
     .string()
     .refine((v) => parseSecretKey(v) !== null)
     .optional(),
+  SQUAD_GITHUB_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Unset: poll only the GitHub repositories no webhook secret covers (see webhooks/start-github-poller.ts). */
+  SQUAD_GITHUB_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
@@ -100,6 +103,8 @@ export const configExpects: Record<ConfigKey, string> = {
   SQUAD_AGENT_MAX_TOKENS: 'a whole number of tokens from 1000 to 1000000000',
   SQUAD_SECRET_KEY:
     '32 bytes as base64 (openssl rand -base64 32) or as 64 hex characters (openssl rand -hex 32)',
+  SQUAD_GITHUB_WEBHOOK_SECRET: "the GitHub App's (or repository webhook's) secret",
+  SQUAD_GITHUB_POLL_SECONDS: 'a whole number of seconds from 0 (off) to 86400',
   OPENAI_API_KEY: 'an OpenAI API key',
   OPENAI_BASE_URL: 'an absolute http:// or https:// URL, such as https://api.openai.com/v1',
   ANTHROPIC_API_KEY: 'an Anthropic API key',
@@ -132,7 +137,7 @@ export function isLoopback(host: string): boolean {
 function shown(name: string, value: string | undefined): string {
   if (value === undefined) return '(unset)'
   // A key, even a malformed one, is never echoed: it may be one typo away from the real one.
-  if (name.endsWith('_KEY')) return `(hidden, ${value.length} characters)`
+  if (name.endsWith('_KEY') || name.endsWith('_SECRET')) return `(hidden, ${value.length} characters)`
   if (name === 'DATABASE_URL') return JSON.stringify(value.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@'))
   return JSON.stringify(value)
 }

@@ -22,6 +22,7 @@ import { secretBoxFromConfig } from './secrets/secret-box.ts'
 import { serverRedactor } from './secrets/server-redactor.ts'
 import { createBoardCache } from './tasks/board-cache.ts'
 import { version } from './version.ts'
+import { startGitHubPoller } from './webhooks/start-github-poller.ts'
 
 export type StartupStage = { stage: string; ms: number }
 
@@ -89,6 +90,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
       authMode,
       publicUrl: config.SQUAD_PUBLIC_URL,
     })
+    // Remote forges (GitHub) plug in here; every repository is on the local forge until then.
+    const forgeFor = (repo: RepoRef): Forge => options.forgeFor?.(repo, localForge) ?? localForge
     const deps: AppDeps = {
       config,
       database,
@@ -100,6 +103,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       version,
       startedAt: Date.now(),
       localForge,
+      forgeFor,
       boardCache: createBoardCache(),
       secretBox: secretBoxFromConfig(config),
     }
@@ -133,12 +137,19 @@ export async function startServer(config: Config, options: StartServerOptions = 
         logger,
         sandboxes,
         blocked,
-        // Remote forges (GitHub) plug in here; every repository is on the local forge until then.
-        forgeFor: (repo) => options.forgeFor?.(repo, localForge) ?? localForge,
+        forgeFor,
         redactor: serverRedactor(config),
         ...(options.engineTuning ? { tuning: options.engineTuning } : {}),
       }),
     )
+    // What happened on GitHub, for a server its webhooks cannot reach (SQUAD_GITHUB_POLL_SECONDS).
+    const poller = startGitHubPoller({
+      config,
+      db: database.db,
+      forgeFor,
+      webBaseUrl: () => localForge.baseUrl(),
+      logger,
+    })
     return {
       url: `http://${host}:${port}`,
       port,
@@ -149,6 +160,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       engine,
       sandboxes,
       async close() {
+        await poller.stop()
         await engine.stop()
         await sandboxes.close()
         // Open SSE responses would keep the server alive: end them with the server.

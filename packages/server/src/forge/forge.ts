@@ -109,6 +109,12 @@ export type ForgeEvent =
       state: 'changes_requested' | 'commented' | 'approved'
       body: string
       comments: { path: string; line: number | null; body: string }[]
+      /**
+       * The forge's id of the review. A webhook's review carries no comments (GitHub delivers each
+       * as a `pull_request_review_comment` of its own): with this id they are read with
+       * `reviewComments`, so one review makes one revision.
+       */
+      reviewId?: string
     }
   | {
       kind: 'review_comment'
@@ -118,6 +124,8 @@ export type ForgeEvent =
       path: string
       line: number | null
       body: string
+      /** The review this comment was submitted with (GitHub: `pull_request_review_id`), if any. */
+      reviewId?: string | null
     }
   | { kind: 'comment'; id: string; number: number; author: string; body: string; onPullRequest: boolean }
   | {
@@ -161,6 +169,12 @@ export type Forge = {
     repo: RepoRef,
     login: string,
   ): Promise<'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'>
+  /** The inline comments of one review of a pull request (file, line, text), in the order written. */
+  reviewComments?(
+    repo: RepoRef,
+    number: number,
+    reviewId: string,
+  ): Promise<{ path: string; line: number | null; body: string }[]>
   /**
    * What happened on the forge since `cursor` (pull requests merged or closed, reviews, comments,
    * labeled issues), for a server that webhooks cannot reach; the same events a webhook delivers.

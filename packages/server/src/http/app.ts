@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { routePath } from 'hono/route'
 import { AppError } from '../domain/errors.ts'
+import { WEBHOOK_MAX_BODY_BYTES } from '../webhooks/receive-github-webhook.ts'
 import { authenticate, tokenOf } from './authenticate.ts'
 import type { AppDeps } from './deps.ts'
 import { errorResponse } from './errors.ts'
@@ -20,6 +21,7 @@ import { secretRoutes } from './routes/secrets.ts'
 import { squadRoutes } from './routes/squads.ts'
 import { systemRoutes } from './routes/system.ts'
 import { taskRoutes } from './routes/tasks.ts'
+import { GITHUB_WEBHOOK_PATH, webhookRoutes } from './routes/webhooks.ts'
 import { mountSse } from './sse.ts'
 import { mountStatic } from './static.ts'
 
@@ -35,6 +37,7 @@ export const apiRoutes: AnyRoute[] = [
   ...executionRoutes,
   ...reviewRoutes,
   ...pullRequestRoutes,
+  ...webhookRoutes,
 ]
 
 export function createApp(deps: AppDeps) {
@@ -51,20 +54,17 @@ export function createApp(deps: AppDeps) {
   // Git pushes stream packs of any size: the git endpoints come before, and outside, the body limit.
   mountGitHttp(app, deps)
 
-  app.use(
-    '/api/*',
+  const limit = (maxSize: number) =>
     bodyLimit({
-      maxSize: deps.config.SQUAD_MAX_BODY_BYTES,
+      maxSize,
       onError: (c) =>
-        errorResponse(
-          c,
-          new AppError(
-            'payload_too_large',
-            `Request body is larger than ${deps.config.SQUAD_MAX_BODY_BYTES} bytes`,
-          ),
-        ),
-    }),
-  )
+        errorResponse(c, new AppError('payload_too_large', `Request body is larger than ${maxSize} bytes`)),
+    })
+  // GitHub's deliveries have a limit of their own (their payloads are GitHub's, not our users').
+  const webhookPath = `/api/v1${GITHUB_WEBHOOK_PATH}`
+  const apiLimit = limit(deps.config.SQUAD_MAX_BODY_BYTES)
+  app.use('/api/*', (c, next) => (c.req.path === webhookPath ? next() : apiLimit(c, next)))
+  app.use(webhookPath, limit(WEBHOOK_MAX_BODY_BYTES))
 
   const openapi = buildOpenApi(apiRoutes, { version: deps.version })
   app.get('/api/v1/openapi.json', (c) => c.json(openapi))

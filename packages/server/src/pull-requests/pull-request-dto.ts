@@ -22,7 +22,8 @@ export const toPullRequestDto = (row: PullRequestRow, baseUrl: string): PullRequ
   state: row.state as PullRequest['state'],
   labels: row.labels,
   reviewers: row.reviewers,
-  url: pullRequestUrl(baseUrl, row.repositoryId, row.number),
+  // A forge's own page (GitHub) when the row mirrors one, else the web app's page of a local one.
+  url: row.htmlUrl ?? pullRequestUrl(baseUrl, row.repositoryId, row.number),
   merge_commit: row.mergeCommit,
   merged_at: row.mergedAt?.toISOString() ?? null,
   created_at: row.createdAt.toISOString(),

@@ -15,6 +15,7 @@ export const toTaskDto = (row: TaskRow): Task => ({
   assignee_id: row.assigneeId,
   parent_task_id: row.parentTaskId,
   blocked_by: row.blockedBy,
+  linked_issue: row.linkedIssue ?? null,
   script: row.script,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),

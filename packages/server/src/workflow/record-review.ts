@@ -1,4 +1,4 @@
-import type { Review, ReviewComment, ReviewVerdict } from '@agent-squad/contract'
+import type { Review, ReviewAuthorKind, ReviewComment, ReviewVerdict } from '@agent-squad/contract'
 import { and, count, desc, eq, inArray, isNotNull, or, type SQL } from 'drizzle-orm'
 import type { Executor } from '../db/database.ts'
 import { reviews, taskExecutions, tasks } from '../db/schema.ts'
@@ -49,7 +49,7 @@ export async function recordReview(
   tx: Executor,
   options: {
     task: TaskRow
-    author: { kind: 'agent' | 'user'; id: string | null; name: string }
+    author: { kind: ReviewAuthorKind; id: string | null; name: string }
     executionId: string | null
     verdict: ReviewVerdict
     body: string

@@ -1,7 +1,8 @@
 import type { Commit } from '@agent-squad/contract'
 
 export type PullRequestBodyInput = {
-  task: { number: number; title: string; description: string }
+  /** `linkedIssue`: the forge issue the task was made from (a task row carries it). */
+  task: { number: number; title: string; description: string; linkedIssue?: { number: number } | null }
   taskUrl: string
   summary: string
   commits: Commit[]
@@ -13,11 +14,17 @@ export type PullRequestBodyInput = {
 
 const firstLine = (text: string) => text.split('\n')[0] ?? ''
 
-/** The pull request's description: the task it links back to, what was done, the commits, a checklist. */
+/**
+ * The pull request's description: the task it links back to, what was done, the commits, a
+ * checklist. A task made from an issue says `Closes #n` on a line of its own, which GitHub reads
+ * to close the issue when the pull request merges.
+ */
 export function pullRequestBody(input: PullRequestBodyInput): string {
   const description = input.task.description.trim()
+  const issue = input.task.linkedIssue
   const lines = [
     `Closes task #${input.task.number}: [${input.task.title}](${input.taskUrl})`,
+    ...(issue ? ['', `Closes #${issue.number}`] : []),
     '',
     '## Summary',
     '',
