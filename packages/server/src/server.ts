@@ -8,9 +8,11 @@ import { ensureLocalUser } from './auth/ensure-local-user.ts'
 import { type Config, isLoopback } from './config.ts'
 import type { Database } from './db/database.ts'
 import { openDatabase } from './db/open-database.ts'
+import { AppError } from './domain/errors.ts'
 import { startEventHub } from './events/event-hub.ts'
 import { type Engine, type EngineOptions, startEngine } from './executions/start-engine.ts'
 import type { Forge, RepoRef } from './forge/forge.ts'
+import { createGitForge } from './forge/git/git-forge.ts'
 import { createLocalForge, type LocalForge } from './forge/local/local-forge.ts'
 import { createApp } from './http/app.ts'
 import type { AppDeps } from './http/deps.ts'
@@ -45,7 +47,7 @@ export type StartServerOptions = {
   onStage?: (stage: StartupStage) => void
   engineTuning?: EngineOptions['tuning']
   /**
-   * The forge the pipeline uses for a repository (default: the local forge itself). A test seam:
+   * The forge the pipeline uses for a repository (default: the one of its kind). A test seam:
    * tests wrap the local forge to point git at a closed port or hand it wrong credentials. The
    * HTTP API and git smart HTTP keep serving the real local forge.
    */
@@ -90,8 +92,30 @@ export async function startServer(config: Config, options: StartServerOptions = 
       authMode,
       publicUrl: config.SQUAD_PUBLIC_URL,
     })
-    // Remote forges (GitHub) plug in here; every repository is on the local forge until then.
-    const forgeFor = (repo: RepoRef): Forge => options.forgeFor?.(repo, localForge) ?? localForge
+    const secretBox = secretBoxFromConfig(config)
+    const gitForge = createGitForge({
+      db: database.db,
+      secretBox,
+      knownHostsDir: join(config.dataDir, 'known-hosts'),
+    })
+    /** The forge of a repository, by its kind: the one place an adapter is chosen. */
+    const forgeOfKind = (repo: RepoRef): Forge => {
+      switch (repo.kind) {
+        case 'local':
+          return localForge
+        case 'remote':
+          return gitForge
+        case 'github':
+          // TODO(github forge): the GitHub adapter (forge/github/) is wired here; until then a GitHub
+          // repository can be neither checked nor run.
+          throw new AppError(
+            'bad_request',
+            'GitHub repositories need the GitHub forge, which this server does not have yet: connect the repository by its git URL instead',
+          )
+      }
+    }
+    // A test may put its own forge in front (the routes and the pipeline then use the same one).
+    const forgeFor = (repo: RepoRef): Forge => options.forgeFor?.(repo, localForge) ?? forgeOfKind(repo)
     const deps: AppDeps = {
       config,
       database,
@@ -105,7 +129,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       localForge,
       forgeFor,
       boardCache: createBoardCache(),
-      secretBox: secretBoxFromConfig(config),
+      secretBox,
     }
     const app = createApp(deps)
     const server = await timed('listen', async () => {

@@ -23,11 +23,18 @@ export type RepoRef = {
 }
 
 /**
- * Credentials for exactly one git command: an HTTP header git sends (via `http.extraHeader`, passed
- * in that command's environment, never its arguments, the remote URL or .git/config). `expiresAt`
- * is when a minted credential stops working: a long run asks for fresh ones before that.
+ * Credentials for exactly one git command, never in its arguments, the remote URL or .git/config:
+ * - an HTTP header git sends (`http.extraHeader`, passed in that command's environment);
+ * - an ssh private key (an ssh remote): written to a file of its own for that one command, used
+ *   through `GIT_SSH_COMMAND` and removed when it ends (git/credentials.ts). `knownHostsFile` is the
+ *   repository's known_hosts on the host: the server's ssh adds a new remote's host key to it on
+ *   first contact (accept-new); a sandbox's ssh gets a copy and accepts nothing else.
+ * `expiresAt` is when a minted credential stops working: a long run asks for fresh ones before that.
  */
-export type GitCredentials = { httpHeader: string; expiresAt?: Date } | null
+export type GitCredentials =
+  | { httpHeader: string; expiresAt?: Date }
+  | { sshKey: string; knownHostsFile: string; expiresAt?: Date }
+  | null
 
 export type PullRequestDraft = {
   repo: RepoRef
@@ -153,7 +160,8 @@ export type Forge = {
   /**
    * Checks, bounded in time, that the repository answers with its credentials and has its default
    * branch. Throws a `validation_failed` AppError that says what is wrong (unreachable, credential
-   * refused, no such branch, empty repository) and what to do.
+   * refused, no such branch, empty repository) and what to do. An empty `repo.defaultBranch` asks
+   * for the remote's own (its HEAD's branch), which the result's `default_branch` then names.
    */
   checkRepository?(repo: RepoRef): Promise<RepositoryCheck>
   findOpenPullRequest(repo: RepoRef, head: string): Promise<PullRequestRef | null>

@@ -3,7 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError } from '../domain/errors.ts'
 import type { GitCredentials } from '../forge/forge.ts'
-import { gitCredentialEnv } from './credentials.ts'
+import { withGitCredentials } from './credentials.ts'
 import { GitCommandError, runGit } from './run-git.ts'
 
 export type WorkspaceSource = {
@@ -112,11 +112,13 @@ function coalesced(key: string, onProgress: Listener | undefined, update: (emit:
 export async function prepareWorkspaceSource(options: PrepareOptions): Promise<WorkspaceSource> {
   const root = join(options.cacheRoot, options.repoId)
   const mirrorDir = join(root, 'mirror.git')
-  const env = gitCredentialEnv(options.credentials)
   const retry = options.retry ?? ((fn) => fn())
   await mkdir(root, { recursive: true })
 
-  await coalesced(mirrorDir, options.onProgress, async (onStderr) => {
+  await coalesced(mirrorDir, options.onProgress, (onStderr) =>
+    withGitCredentials(options.credentials, (env) => updateMirror(env, onStderr)),
+  )
+  async function updateMirror(env: Record<string, string>, onStderr: (text: string) => void) {
     if (!existsSync(join(mirrorDir, 'HEAD'))) {
       const tmp = `${mirrorDir}.tmp-${process.pid}-${Date.now()}`
       await retry(async () => {
@@ -137,7 +139,7 @@ export async function prepareWorkspaceSource(options: PrepareOptions): Promise<W
       await retry(() => runGit([...fetch, 'origin'], { cwd: mirrorDir, env, onStderr }))
     }
     mirrorUrls.set(mirrorDir, options.cloneUrl)
-  })
+  }
 
   const head = await runGit(
     ['rev-parse', '--verify', '--quiet', `refs/heads/${options.baseBranch}^{commit}`],

@@ -23,8 +23,8 @@ export type AppDeps = {
   startedAt: number
   /** The built-in forge: bare repositories under `<dataDir>/forge`, served at /git, PRs in the database. */
   localForge: LocalForge
-  /** The forge of a repository (the composition root's choice; the pipeline uses the same one). */
-  forgeFor: (repo: RepoRef) => Forge
+  /** The forge of a repository by its kind (local, any git remote, GitHub): checks a remote before it is saved. */
+  forgeFor(repo: RepoRef): Forge
   /** Serialised boards by version (GET /squads/:id/board is the web app's hottest read). */
   boardCache: BoardCache
   /** Encrypts stored secrets (SQUAD_SECRET_KEY, else `<dataDir>/secret.key`). */

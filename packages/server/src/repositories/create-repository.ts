@@ -1,20 +1,24 @@
 import type { CreateRepositoryBody, Repository } from '@agent-squad/contract'
+import { and, eq } from 'drizzle-orm'
 import type { AuthUser } from '../auth/auth-user.ts'
 import type { Db } from '../db/database.ts'
 import { repositories } from '../db/schema.ts'
 import { AppError, conflict } from '../domain/errors.ts'
 import { newId } from '../domain/ids.ts'
 import { appendEvent } from '../events/append-event.ts'
-import type { Forge } from '../forge/forge.ts'
+import type { Forge, RepoRef } from '../forge/forge.ts'
 import { findOwnedSquad } from '../squads/find-owned-squad.ts'
+import { checkRepositoryRemote, type ForgeFor } from './check-repository-remote.ts'
 import { localPathProblem } from './local-path-problem.ts'
 import { ownForgeProblem, type ServerAddresses } from './own-forge-problem.ts'
 import { toRepositoryDto } from './repository-dto.ts'
 import { isUniqueViolation } from './unique-violation.ts'
 
 /**
- * `{ name }` records a repository on the built-in local forge; `{ name, url }` connects a remote one.
- * Only the record is created here: the local forge's bare repository and git server come later.
+ * `{ name }` records a repository on the built-in local forge (and makes its empty bare repository);
+ * `{ name, url, credential_secret? }` connects any git remote and `{ name, github }` a GitHub one,
+ * each checked by its forge first (it answers with the credential and has the default branch; a
+ * remote's own default branch when none is given): a failed check answers 422 and writes nothing.
  */
 export async function createRepository(options: {
   db: Db
@@ -27,6 +31,8 @@ export async function createRepository(options: {
   localRepoRoots: readonly string[]
   /** The local forge, which makes the (empty) bare repository behind a local record. */
   localForge?: Pick<Forge, 'ensureRepository'>
+  /** The forge of a remote or GitHub repository, which checks it before it is saved. */
+  forgeFor?: ForgeFor
   /** Where this server is reached: a URL pointing back at its own forge is refused. */
   server?: ServerAddresses
 }): Promise<Repository> {
@@ -42,6 +48,33 @@ export async function createRepository(options: {
       details: { issues: [{ path: 'url', message, code: 'custom' }] },
     })
   }
+  // Only the squad's owner may make the server reach out with the squad's secrets.
+  await findOwnedSquad(db, user, squadId)
+  // A taken name answers 409 before the remote is asked (the unique index below still decides).
+  const [taken] = await db
+    .select({ id: repositories.id })
+    .from(repositories)
+    .where(and(eq(repositories.squadId, squadId), eq(repositories.name, input.name)))
+  if (taken) throw conflict(`This squad already has a repository named "${input.name}"`, { name: input.name })
+  const kind = input.url !== undefined ? 'remote' : input.github !== undefined ? 'github' : 'local'
+  const ref: RepoRef = {
+    id: newId(),
+    squadId,
+    name: input.name,
+    kind,
+    url: input.url ?? null,
+    // Empty asks the check for the remote's own default branch.
+    defaultBranch: input.default_branch ?? (kind === 'local' ? 'main' : ''),
+    credentialSecret: input.credential_secret ?? null,
+    github: input.github
+      ? { repo: input.github.repo, auth: input.github.auth, baseUrl: input.github.base_url ?? null }
+      : null,
+  }
+  const check =
+    kind === 'local' || !options.forgeFor
+      ? null
+      : await checkRepositoryRemote({ db, forgeFor: options.forgeFor, repo: ref })
+  const defaultBranch = check?.default_branch ?? (ref.defaultBranch || 'main')
   try {
     const repository = await db.transaction(async (tx) => {
       // The squad lock keeps a concurrent squad delete from turning this insert into an FK error (500).
@@ -49,12 +82,17 @@ export async function createRepository(options: {
       const [row] = await tx
         .insert(repositories)
         .values({
-          id: newId(),
+          id: ref.id,
           squadId,
           name: input.name,
-          kind: input.url === undefined ? 'local' : 'remote',
+          kind,
           url: input.url ?? null,
-          defaultBranch: input.default_branch,
+          defaultBranch,
+          credentialSecret: ref.credentialSecret,
+          github: input.github
+            ? { repo: input.github.repo, auth: input.github.auth, base_url: input.github.base_url ?? null }
+            : null,
+          lastCheck: check,
         })
         .returning()
       if (!row) throw new Error('insert returned no row')
@@ -63,16 +101,7 @@ export async function createRepository(options: {
       return repository
     })
     if (repository.kind === 'local')
-      await options.localForge?.ensureRepository({
-        id: repository.id,
-        squadId,
-        name: repository.name,
-        kind: 'local',
-        url: null,
-        defaultBranch: repository.default_branch,
-        credentialSecret: null,
-        github: null,
-      })
+      await options.localForge?.ensureRepository({ ...ref, defaultBranch: repository.default_branch })
     return repository
   } catch (error) {
     // The unique index decides, not a prior SELECT, so two concurrent creates cannot both pass.

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net'
 import { embeddedIpv4, interfaceAddresses } from '../domain/ip-address.ts'
+import { remoteEndpoint } from '../git/remote-url.ts'
 
 /**
  * What a sandbox's commands may reach. Every provider honours it its own way (the local provider
@@ -209,14 +210,8 @@ export function networkPolicyOf(mode: NetworkPolicy['mode'], allowlist?: string[
   return allowlist?.length ? { mode, allow: [...allowlist] } : NETWORK_INTERNET
 }
 
-/** The one destination (`host:port`) a git remote URL needs, as an allow entry. */
+/** The one destination (`host:port`) a git remote URL needs (https, http or ssh), as an allow entry. */
 export function remoteDestination(url: string): string | undefined {
-  try {
-    const parsed = new URL(url)
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined
-    const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80')
-    return `${parsed.hostname}:${port}`
-  } catch {
-    return undefined
-  }
+  const endpoint = remoteEndpoint(url)
+  return endpoint && endpoint.transport !== 'file' ? `${endpoint.host}:${endpoint.port}` : undefined
 }

@@ -35,7 +35,7 @@ export function runForgeContract(
     async function pushBranches(repo: RepoRef, branches: string[]) {
       const { forge } = fixture
       const credentials = await forge.credentials(repo, {})
-      const env = credentials ? headerEnv(credentials.httpHeader) : {}
+      const env = credentials && 'httpHeader' in credentials ? headerEnv(credentials.httpHeader) : {}
       const work = await newWorkTree(repo.defaultBranch)
       await commitFiles(work, { 'README.md': '# contract\n' }, 'docs: readme')
       await gitOk(work, ['push', '-q', forge.cloneUrl(repo), `HEAD:refs/heads/${repo.defaultBranch}`], env)
@@ -69,7 +69,7 @@ export function runForgeContract(
       await Promise.all([1, 2, 3, 4].map(() => fixture.forge.ensureRepository(repo)))
       await fixture.forge.ensureRepository(repo)
       const credentials = await fixture.forge.credentials(repo, {})
-      const env = credentials ? headerEnv(credentials.httpHeader) : {}
+      const env = credentials && 'httpHeader' in credentials ? headerEnv(credentials.httpHeader) : {}
       const listed = await git(process.cwd(), ['ls-remote', fixture.forge.cloneUrl(repo)], env)
       expect(listed.code, listed.stderr).toBe(0)
     })

@@ -6,6 +6,7 @@ import { asc, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { events, repositories, squads, tasks, users } from '../../src/db/schema.ts'
 import { newId } from '../../src/domain/ids.ts'
+import { makeBareRepo, startHttpGitRemote } from '../helpers/git-remote-server.ts'
 import { skipReason } from '../helpers/test-db.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -79,25 +80,41 @@ describe.skipIf(skipReason)('repositories API', () => {
 
   it('connects remotes: the clone URL is the URL itself', async () => {
     const squadId = await createSquad(server)
-    for (const [name, url] of [
-      ['https', 'https://github.com/acme/api.git'],
-      ['scp', 'git@github.com:acme/api.git'],
-      ['ssh', 'ssh://git@gitlab.example.com:2222/acme/api.git'],
-    ] as const) {
-      const res = await post(server, squadId, { name, url, default_branch: 'develop' })
+    // A remote is checked before it is saved, so it must exist: a real one on this machine.
+    const remote = await startHttpGitRemote({ token: 'tok-connects-remotes' })
+    try {
+      await makeBareRepo(join(remote.root, 'api.git'), {
+        files: { 'a.txt': 'a\n' },
+        branches: ['main', 'develop'],
+      })
+      const secret = await server.request('PUT', `/api/v1/squads/${squadId}/secrets/API_TOKEN`, {
+        body: { value: 'tok-connects-remotes' },
+      })
+      expect(secret.status).toBe(201)
+      const url = remote.url('api')
+      const res = await post(server, squadId, {
+        name: 'https',
+        url,
+        credential_secret: 'API_TOKEN',
+        default_branch: 'develop',
+      })
       expect(res.status, JSON.stringify(res.json)).toBe(201)
       expect(Repository.parse(res.json)).toMatchObject({
-        name,
+        name: 'https',
         kind: 'remote',
         url,
         clone_url: url,
         default_branch: 'develop',
+        credential_secret: 'API_TOKEN',
+        check: { reachable: true, default_branch: 'develop' },
       })
+    } finally {
+      await remote.stop()
     }
     const list = page(Repository).parse(
       (await server.request('GET', `/api/v1/squads/${squadId}/repositories`)).json,
     )
-    expect(list.items.map((r) => r.name)).toEqual(['https', 'scp', 'ssh'])
+    expect(list.items.map((r) => r.name)).toEqual(['https'])
     expect(list.next_cursor).toBeNull()
   })
 
@@ -175,9 +192,15 @@ describe.skipIf(skipReason)('repositories API', () => {
       expect(error.details).toEqual({ issues: [expect.objectContaining({ path: 'url' })] })
     }
     expect(await db().select().from(repositories).where(eq(repositories.squadId, squadId))).toEqual([])
-    // Another port on this machine is another server (a local Gitea, say): that one is fine.
-    const other = await post(server, squadId, { name: 'gitea', url: `http://127.0.0.1:${port + 1}/a/b.git` })
-    expect(other.status, JSON.stringify(other.json)).toBe(201)
+    // Another port on this machine is another server (a local Gitea, say): not refused as this
+    // server's forge, but checked like any remote (and nobody answers there).
+    const other = expectError(
+      await post(server, squadId, { name: 'gitea', url: `http://127.0.0.1:${port + 1}/a/b.git` }),
+      422,
+      'validation_failed',
+    )
+    expect(other.message).not.toContain('own forge')
+    expect(other.details).toMatchObject({ problem: 'unreachable' })
   })
 
   it('answers 409 for a duplicate name in the same squad, even when two requests race', async () => {
@@ -282,7 +305,7 @@ describe.skipIf(skipReason)('repositories API with SQUAD_LOCAL_REPO_ROOTS', () =
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'squad-roots-'))
     outside = mkdtempSync(join(tmpdir(), 'squad-outside-'))
-    mkdirSync(join(root, 'project'))
+    await makeBareRepo(join(root, 'project'), { files: { 'a.txt': 'a\n' } })
     mkdirSync(`${root}-evil`, { recursive: true })
     symlinkSync(outside, join(root, 'link-out'))
     server = await startTestServer({ env: { SQUAD_LOCAL_REPO_ROOTS: `/nonexistent-root:${root}` } })
@@ -297,8 +320,13 @@ describe.skipIf(skipReason)('repositories API with SQUAD_LOCAL_REPO_ROOTS', () =
     const ok = await post(server, squadId, { name: 'project', url: `file://${root}/project` })
     expect(ok.status, JSON.stringify(ok.json)).toBe(201)
     expect(Repository.parse(ok.json)).toMatchObject({ kind: 'remote', clone_url: `file://${root}/project` })
-    // Not-yet-existing paths under a root are fine: the folder may be created later.
-    expect((await post(server, squadId, { name: 'later', url: `file://${root}/later/x` })).status).toBe(201)
+    // A path under a root passes the URL rules, but the check finds no repository there yet.
+    const later = expectError(
+      await post(server, squadId, { name: 'later', url: `file://${root}/later/x` }),
+      422,
+      'validation_failed',
+    )
+    expect(later.details).toMatchObject({ problem: 'not_found' })
 
     for (const url of [
       'file:///etc',

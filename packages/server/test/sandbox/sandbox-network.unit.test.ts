@@ -95,7 +95,9 @@ describe('network policy', () => {
     expect(networkPolicyOf('allowlist', ['a.test'])).toEqual({ mode: 'allowlist', allow: ['a.test'] })
     expect(remoteDestination('http://127.0.0.1:8000/git/x.git')).toBe('127.0.0.1:8000')
     expect(remoteDestination('https://github.com/o/r.git')).toBe('github.com:443')
-    expect(remoteDestination('git@github.com:o/r.git')).toBeUndefined()
+    expect(remoteDestination('git@github.com:o/r.git')).toBe('github.com:22')
+    expect(remoteDestination('ssh://git@127.0.0.1:2222/srv/r.git')).toBe('127.0.0.1:2222')
+    expect(remoteDestination('file:///srv/r.git')).toBeUndefined()
   })
 })
 

@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises'
 import type { GitProgress } from '@agent-squad/contract'
 import { AppError } from '../../domain/errors.ts'
 import type { GitCredentials } from '../../forge/forge.ts'
 import { classifyGitError, type GitFailureScope, scopeOf } from '../../git/classify-git-error.ts'
-import { gitCredentialEnv } from '../../git/credentials.ts'
+import { gitCredentialEnv, sandboxSshEnv, sandboxSshPrelude } from '../../git/credentials.ts'
 import { withRetry } from '../../git/retry.ts'
 import { parseGitProgress } from '../../git/run-git.ts'
 import { shellCommand } from '../../git/shell-quote.ts'
@@ -46,6 +47,22 @@ const HARDENED_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' 
 /** The forge alone, for a remote git command (a URL with no host:port, e.g. ssh, gets public addresses). */
 const forgeNetwork = (destination: string | undefined): NetworkPolicy =>
   destination ? { mode: 'allowlist', allow: [destination] } : NETWORK_INTERNET
+
+/**
+ * What a command with an ssh key needs in a sandbox: the prelude that writes the key and the host
+ * keys the server recorded for the repository (its known_hosts, filled on first contact by the
+ * server's own fetch or check), and the environment carrying them to that one command. ssh goes
+ * through the sandbox's egress relay (`proxyUrl`) when it has one.
+ */
+async function sshSetup(credentials: GitCredentials, proxyUrl: string | undefined) {
+  if (!credentials || !('sshKey' in credentials)) return null
+  const knownHosts = await readFile(credentials.knownHostsFile, 'utf8').catch(() => '')
+  const proxy = proxyUrl ? new URL(proxyUrl) : null
+  return {
+    prelude: sandboxSshPrelude(proxy ? { host: proxy.hostname, port: Number(proxy.port || 80) } : undefined),
+    env: sandboxSshEnv(credentials.sshKey, knownHosts),
+  }
+}
 
 /** Raised for a git failure, with what it means and what to do; `retryable` follows its class. */
 export class GitFailureError extends AppError {
@@ -103,7 +120,13 @@ export async function sandboxGit(ctx: ExecutionContext, args: string[], options:
   })
   // Every command, wherever it runs, first puts back the workspace's config: even a command in the
   // transfer repository reads the workspace's (a local fetch from it runs upload-pack there).
-  const command = `${restoreWorkspaceConfig(sandbox.workdir, config)}\n${shellCommand(['git', ...HARDENING, ...proxy, ...args])}`
+  // An ssh key is written for this one command and removed when it ends (git/credentials.ts).
+  const ssh = options.remote ? await sshSetup(options.remote.credentials, sandbox.proxyUrl) : null
+  const command = [
+    restoreWorkspaceConfig(sandbox.workdir, config),
+    ...(ssh ? [ssh.prelude] : []),
+    shellCommand(['git', ...HARDENING, ...proxy, ...args]),
+  ].join('\n')
   let lastProgress = 0
   const onProgress = (text: string) => {
     if (!options.remote) return
@@ -128,7 +151,7 @@ export async function sandboxGit(ctx: ExecutionContext, args: string[], options:
         timeoutMs: ctx.deps.limits.gitTimeoutMs,
         envs: {
           ...HARDENED_ENV,
-          ...(options.remote ? gitCredentialEnv(options.remote.credentials) : {}),
+          ...(options.remote ? (ssh?.env ?? gitCredentialEnv(options.remote.credentials)) : {}),
           // The proxy variables exempt loopback (for the agent's own local servers); the forge may
           // be on this machine's loopback, and only the egress proxy can reach it from a sandbox.
           ...(options.remote && sandbox.proxyUrl ? { NO_PROXY: '', no_proxy: '' } : {}),

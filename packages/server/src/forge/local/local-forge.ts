@@ -24,7 +24,12 @@ export type LocalForgeOpts = {
 }
 
 /** The built-in forge: bare repositories served over git smart HTTP by this server, PRs in the database. */
-export type LocalForge = Forge & {
+export type LocalForge = Omit<Forge, 'credentials'> & {
+  /** Always a token in an HTTP header (never an ssh key): this forge speaks git smart HTTP only. */
+  credentials(
+    repo: RepoRef,
+    purpose: { executionId?: string },
+  ): Promise<{ httpHeader: string; expiresAt?: Date }>
   readonly root: string
   /** The base URL clients reach this server at (SQUAD_PUBLIC_URL, else the listening address). */
   baseUrl(): string

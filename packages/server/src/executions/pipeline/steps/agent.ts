@@ -1,10 +1,27 @@
 import { AppError } from '../../../domain/errors.ts'
-import { loadSquadSecrets } from '../../../secrets/load-squad-secrets.ts'
+import { loadSquadSecrets, type SecretLookup } from '../../../secrets/load-squad-secrets.ts'
 import { redactDeep } from '../../../secrets/redactor.ts'
 import { createAgentEventSink } from '../agent-event-sink.ts'
 import { assignmentFor } from '../assignment.ts'
-import { requireSandbox, resultString, type Step } from '../execution-context.ts'
+import { type ExecutionContext, requireSandbox, resultString, type Step } from '../execution-context.ts'
 import { sandboxGit } from '../sandbox-git.ts'
+
+/**
+ * The squad's secrets as the agent may ask for them, without the ones the repository's forge
+ * authenticates git with (a remote's token or ssh key, a GitHub token or App key): those are the
+ * pipeline's alone, whatever an agent's `api_key_env` names.
+ */
+function withoutGitCredentials(ctx: ExecutionContext, secrets: SecretLookup): SecretLookup {
+  const auth = ctx.repo.github?.auth
+  const reserved = new Set(
+    [
+      ctx.repo.credentialSecret,
+      auth?.kind === 'token' ? auth.secret : null,
+      auth?.kind === 'app' ? auth.private_key_secret : null,
+    ].filter((name): name is string => !!name),
+  )
+  return (name) => (reserved.has(name) ? undefined : secrets(name))
+}
 
 /**
  * Lets the agent work in the workspace. The workspace is first reset to the branch's start, so a
@@ -64,12 +81,15 @@ export const agent: Step = async (ctx) => {
     emit: conversation.emit,
     addSecret: (secret) => void ctx.redactor.add(secret),
     redact: (text) => ctx.redactor.redact(text),
-    secrets: await loadSquadSecrets({
-      db: ctx.deps.db,
-      box: ctx.deps.secretBox,
-      squadId: ctx.task.squadId,
-      redactor: ctx.redactor,
-    }),
+    secrets: withoutGitCredentials(
+      ctx,
+      await loadSquadSecrets({
+        db: ctx.deps.db,
+        box: ctx.deps.secretBox,
+        squadId: ctx.task.squadId,
+        redactor: ctx.redactor,
+      }),
+    ),
     signal: ctx.signal,
     timeoutMs: ctx.deps.limits.agentTimeoutMs,
   })

@@ -8,11 +8,26 @@ import { pullRequestBody } from '../pull-request-body.ts'
 
 /**
  * Opens the pull request, or updates the open one for this branch (forges make this idempotent),
- * then moves the task to "in review".
+ * then moves the task to "in review". On a remote without a pull-request API (a plain git remote)
+ * the pushed branch is the result: the task moves to "in review" all the same, and a person opens
+ * and merges the pull request on the remote (the execution's `pull_request_url` stays null).
  */
 export const pullRequest: Step = async (ctx) => {
   const branchName = ctx.execution.gitBranch
   if (!branchName) throw new Error('execution has no branch')
+  if (!ctx.forge.capabilities.pullRequests) {
+    ctx.log.write(
+      'system',
+      `no pull-request API on this remote: the branch ${branchName} is pushed; open a pull request there\n`,
+    )
+    const chained = ctx.branchTask.id !== ctx.task.id
+    await ctx.store.updateExecution({}, async (tx) =>
+      chained ? [] : moveTaskToColumn(tx, ctx.task.id, 'in_review'),
+    )
+    return {
+      result: { pushed_branch: branchName, remote_url: ctx.forge.cloneUrl(ctx.repo), pull_request: null },
+    }
+  }
   const [row] = await ctx.deps.db.select().from(taskExecutions).where(eq(taskExecutions.id, ctx.execution.id))
   const commits = row?.commitHistory ?? []
   // A chain's pull request is the parent's: its title, its task link, its column (the parent's
