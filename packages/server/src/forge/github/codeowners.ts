@@ -3,7 +3,7 @@ export const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEO
 
 export type CodeOwnersRule = { pattern: string; match: RegExp; owners: string[] }
 
-const escape = (text: string) => text.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+const escapeRegExp = (text: string) => text.replace(/[.+^${}()|[\]\\]/g, '\\$&')
 
 /**
  * A CODEOWNERS pattern (gitignore syntax without `!` and `[]`, as GitHub documents) as a regular
@@ -33,7 +33,7 @@ export function patternToRegExp(pattern: string): RegExp {
     }
     if (char === '*') source += '[^/]*'
     else if (char === '?') source += '[^/]'
-    else source += escape(char ?? '')
+    else source += escapeRegExp(char ?? '')
   }
   const filesOnly = !directoryOnly && /(^|\/)\*$/.test(body) && !body.endsWith('**')
   const prefix = anchored ? '^' : '^(?:.*/)?'

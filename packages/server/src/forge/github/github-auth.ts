@@ -181,8 +181,7 @@ export function createGitHubAuth(opts: GitHubAuthOpts): GitHubAuthSource {
     const cached = minted.get(key)
     if (cached) {
       const current = await cached.catch(() => null)
-      if (current && current.expiresAt && current.expiresAt.getTime() - now() > REFRESH_BEFORE_MS)
-        return current
+      if (current?.expiresAt && current.expiresAt.getTime() - now() > REFRESH_BEFORE_MS) return current
       // Expiring (or failed): mint anew. The old one lapses by itself within minutes.
       if (minted.get(key) !== cached) return token(repo, executionId)
     }
