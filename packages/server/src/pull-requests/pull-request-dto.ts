@@ -22,7 +22,8 @@ export const toPullRequestDto = (row: PullRequestRow, baseUrl: string): PullRequ
   state: row.state as PullRequest['state'],
   labels: row.labels,
   reviewers: row.reviewers,
-  url: pullRequestUrl(baseUrl, row.repositoryId, row.number),
+  // A forge's pull request (GitHub) is read on its own page; the local forge's in the web app.
+  url: row.htmlUrl ?? pullRequestUrl(baseUrl, row.repositoryId, row.number),
   merge_commit: row.mergeCommit,
   merged_at: row.mergedAt?.toISOString() ?? null,
   created_at: row.createdAt.toISOString(),

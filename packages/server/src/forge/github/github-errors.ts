@@ -72,6 +72,29 @@ export function missingAccessOf(failure: GitHubFailure): string | null {
   return null
 }
 
+/** The messages of a 422's `errors` (strings, or objects with a message or a code). */
+export function errorMessages(errors: unknown[] | undefined): string[] {
+  return (errors ?? []).map((e) => {
+    if (typeof e === 'string') return e
+    const item = e as { message?: unknown; code?: unknown; field?: unknown }
+    if (typeof item.message === 'string') return item.message
+    return [item.field, item.code].filter((x) => typeof x === 'string').join(' ') || JSON.stringify(e)
+  })
+}
+
+/** The reasons a translated 422 carried (github-errors' details), for callers telling refusals apart. */
+export function reasonsOf(error: unknown): string[] {
+  const details = (error as { details?: { errors?: unknown; github?: unknown } } | null)?.details
+  const reasons = Array.isArray(details?.errors) ? details.errors.filter((r) => typeof r === 'string') : []
+  return typeof details?.github === 'string' ? [details.github, ...reasons] : reasons
+}
+
+/** The HTTP status GitHub answered, from a translated error's details. */
+export const statusOf = (error: unknown): number | null => {
+  const status = (error as { details?: { status?: unknown } } | null)?.details?.status
+  return typeof status === 'number' ? status : null
+}
+
 const what = (failure: GitHubFailure) => `${failure.method} ${failure.path}`
 
 /**
