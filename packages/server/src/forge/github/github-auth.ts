@@ -88,7 +88,8 @@ type Minted = RepoToken & { installationId: number; baseUrl: string | null }
 export function createGitHubAuth(opts: GitHubAuthOpts): GitHubAuthSource {
   const now = opts.now ?? Date.now
   const minted = new Map<string, Promise<Minted>>()
-  const installations = new Map<string, number>()
+  /** The App's installation per repository and what it was granted, asked once per process. */
+  const installations = new Map<string, { id: number; permissions: Record<string, string | undefined> }>()
   /** Every token minted for an execution (a renewed one too), revoked together at release. */
   const issued = new Map<string, Minted[]>()
 
@@ -127,9 +128,8 @@ export function createGitHubAuth(opts: GitHubAuthOpts): GitHubAuthSource {
     const app = await appClient(repo)
     const subject = `GitHub App ${repo.auth.app_id}`
     const installationKey = `${repo.baseUrl ?? ''}|${repo.auth.app_id}|${repo.owner}/${repo.name}`
-    let installationId = installations.get(installationKey)
-    let granted: Record<string, string | undefined> | null = null
-    if (installationId === undefined) {
+    let installation = installations.get(installationKey)
+    if (!installation) {
       const { data } = await app
         .request('GET /repos/{owner}/{repo}/installation', { owner: repo.owner, repo: repo.name })
         .catch((error: unknown) => {
@@ -141,20 +141,14 @@ export function createGitHubAuth(opts: GitHubAuthOpts): GitHubAuthSource {
             )
           throw error
         })
-      installationId = data.id
-      granted = data.permissions as Record<string, string | undefined>
-      installations.set(installationKey, installationId)
+      installation = { id: data.id, permissions: data.permissions as Record<string, string | undefined> }
+      installations.set(installationKey, installation)
     }
-    if (!granted) {
-      const { data } = await app.request('GET /app/installations/{installation_id}', {
-        installation_id: installationId,
-      })
-      granted = data.permissions as Record<string, string | undefined>
-    }
+    const installationId = installation.id
     const { data } = await app.request('POST /app/installations/{installation_id}/access_tokens', {
       installation_id: installationId,
       repositories: [repo.name],
-      permissions: narrowPermissions(granted),
+      permissions: narrowPermissions(installation.permissions),
     })
     opts.onSecret?.(data.token)
     return {

@@ -5,16 +5,10 @@ import { type GitHubClient, isNotModified } from './github-client.ts'
 /**
  * Where the poller stopped, per listing: the newest GitHub timestamp it saw (a listing's `since`,
  * GitHub's clock, so ours does not matter) and the listing's ETag. A listing's URL changes only
- * when something new arrived, so an idle poll repeats the same four URLs with If-None-Match and
- * gets four 304s, which GitHub does not count against the rate limit.
+ * when something new arrived, so an idle poll repeats the same two URLs with If-None-Match and
+ * gets two 304s, which GitHub does not count against the rate limit.
  */
-export type PollCursor = {
-  v: 1
-  pulls: Listing
-  reviewComments: Listing
-  issueComments: Listing
-  issueEvents: Listing
-}
+export type PollCursor = { v: 2; pulls: Listing; issues: Listing }
 type Listing = { since: string; etag: string | null }
 
 export function parseCursor(text: string | null, nowIso: string): PollCursor {
@@ -22,21 +16,13 @@ export function parseCursor(text: string | null, nowIso: string): PollCursor {
   if (text) {
     try {
       const parsed = JSON.parse(text) as Partial<PollCursor>
-      if (
-        parsed.v === 1 &&
-        parsed.pulls &&
-        parsed.reviewComments &&
-        parsed.issueComments &&
-        parsed.issueEvents
-      )
-        return parsed as PollCursor
+      if (parsed.v === 2 && parsed.pulls && parsed.issues) return parsed as PollCursor
     } catch {}
   }
   // No cursor: what happens from now on (an older review was not meant for a server that was not polling).
-  return { v: 1, pulls: fresh(), reviewComments: fresh(), issueComments: fresh(), issueEvents: fresh() }
+  return { v: 2, pulls: fresh(), issues: fresh() }
 }
 
-const numberFromUrl = (url: string) => Number(/\/(\d+)$/.exec(url)?.[1] ?? 0)
 const reviewState = (state: string): 'changes_requested' | 'commented' | 'approved' | null =>
   state === 'CHANGES_REQUESTED'
     ? 'changes_requested'
@@ -88,7 +74,6 @@ type Review = {
 type ReviewComment = {
   id: number
   pull_request_review_id: number | null
-  pull_request_url: string
   path: string
   line?: number | null
   original_line?: number | null
@@ -96,36 +81,29 @@ type ReviewComment = {
   created_at: string
   user: { login: string } | null
 }
-type IssueComment = {
-  id: number
-  issue_url: string
+type IssueComment = { id: number; body?: string; created_at: string; user: { login: string } | null }
+type Issue = {
+  number: number
+  title: string
+  body?: string | null
   html_url: string
-  body?: string
-  created_at: string
+  updated_at: string
+  comments: number
   user: { login: string } | null
+  labels: ({ name?: string } | string)[]
+  pull_request?: unknown
 }
-type IssueEvent = {
-  id: number
-  event: string
-  created_at: string
-  label?: { name: string }
-  actor: { login: string } | null
-  issue?: {
-    number: number
-    title: string
-    body?: string | null
-    html_url: string
-    user: { login: string } | null
-    pull_request?: unknown
-  }
-}
+
+const lineOf = (c: ReviewComment) => c.line ?? c.original_line ?? null
 
 /**
  * What happened on a repository since `cursor`, as the port's ForgeEvents with GitHub's own ids
- * (`github:review:<id>`, …), so the webhook and the poller name one happening alike and a repeated
- * one is recognised. Four listings (pull requests by update, review comments, issue comments,
- * issue events), and the reviews of the pull requests that changed. Overlapping windows are
- * allowed (GitHub's `since` is inclusive): the caller skips ids it has seen.
+ * (`github:review:<id>`, `github:comment:<id>`, …), so the webhook and the poller name one happening
+ * alike and a repeated one is recognised. Two conditional listings (pull requests by update, issues
+ * and pull requests updated since), then, only for what changed: a pull request's reviews and
+ * review comments, an issue's or pull request's comments. Windows may overlap (GitHub's `since` is
+ * inclusive): the caller skips ids it has seen. An issue's labels are reported as
+ * `github:issue:<n>:label:<name>`, once per issue and label whatever the poll that saw it.
  */
 export async function pollGitHubEvents(input: {
   api: GitHubClient
@@ -138,53 +116,37 @@ export async function pollGitHubEvents(input: {
   const cursor = parseCursor(input.cursor, new Date(input.now()).toISOString())
   const events: ForgeEvent[] = []
 
-  const [pulls, reviewComments, issueComments, issueEvents] = await Promise.all([
+  const [pulls, issues] = await Promise.all([
     list<Pull>(
       api,
       'GET /repos/{owner}/{repo}/pulls',
       { ...where, state: 'all', sort: 'updated', direction: 'desc', per_page: 50 },
       cursor.pulls,
     ),
-    list<ReviewComment>(
+    list<Issue>(
       api,
-      'GET /repos/{owner}/{repo}/pulls/comments',
-      { ...where, since: cursor.reviewComments.since, sort: 'updated', direction: 'asc', per_page: 100 },
-      cursor.reviewComments,
-    ),
-    list<IssueComment>(
-      api,
-      'GET /repos/{owner}/{repo}/issues/comments',
-      { ...where, since: cursor.issueComments.since, sort: 'updated', direction: 'asc', per_page: 100 },
-      cursor.issueComments,
-    ),
-    list<IssueEvent>(
-      api,
-      'GET /repos/{owner}/{repo}/issues/events',
-      { ...where, per_page: 100 },
-      cursor.issueEvents,
+      'GET /repos/{owner}/{repo}/issues',
+      {
+        ...where,
+        state: 'all',
+        since: cursor.issues.since,
+        sort: 'updated',
+        direction: 'asc',
+        per_page: 100,
+      },
+      cursor.issues,
     ),
   ])
-
   const next: PollCursor = {
-    v: 1,
+    v: 2,
     pulls: { since: cursor.pulls.since, etag: pulls.etag },
-    reviewComments: { since: cursor.reviewComments.since, etag: reviewComments.etag },
-    issueComments: { since: cursor.issueComments.since, etag: issueComments.etag },
-    issueEvents: { since: cursor.issueEvents.since, etag: issueEvents.etag },
-  }
-
-  // Review comments: into their review when that review is reported now, on their own otherwise.
-  const byReview = new Map<number, ReviewComment[]>()
-  const newComments = reviewComments.items.filter((c) => c.created_at >= cursor.reviewComments.since)
-  for (const comment of newComments) {
-    next.reviewComments.since = latest(next.reviewComments.since, comment.created_at)
-    const key = comment.pull_request_review_id ?? -comment.id
-    byReview.set(key, [...(byReview.get(key) ?? []), comment])
+    issues: { since: cursor.issues.since, etag: issues.etag },
   }
 
   for (const pull of pulls.items.filter((p) => p.updated_at >= cursor.pulls.since)) {
+    const since = cursor.pulls.since
     next.pulls.since = latest(next.pulls.since, pull.updated_at)
-    if (pull.closed_at && pull.closed_at >= cursor.pulls.since)
+    if (pull.closed_at && pull.closed_at >= since)
       events.push({
         kind: 'pull_request_closed',
         id: `github:pull:${pull.number}:closed:${pull.closed_at}`,
@@ -193,16 +155,31 @@ export async function pollGitHubEvents(input: {
         merged: Boolean(pull.merged_at),
         mergeCommit: pull.merged_at ? pull.merge_commit_sha : null,
       })
-    const { data: reviews } = await api.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
-      ...where,
-      pull_number: pull.number,
-      per_page: 100,
-    })
+    const numbered = { ...where, pull_number: pull.number, per_page: 100 }
+    const [{ data: reviews }, { data: comments }] = await Promise.all([
+      api.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', numbered),
+      api.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', { ...numbered, since }),
+    ])
+    // A review's inline comments travel with it; the rest (replies in a thread) on their own.
+    const byReview = new Map<number, ReviewComment[]>()
+    const loose: ReviewComment[] = []
+    for (const comment of comments as ReviewComment[]) {
+      if (comment.created_at < since) continue
+      if (comment.pull_request_review_id === null) loose.push(comment)
+      else
+        byReview.set(comment.pull_request_review_id, [
+          ...(byReview.get(comment.pull_request_review_id) ?? []),
+          comment,
+        ])
+    }
     for (const review of reviews as Review[]) {
       const state = reviewState(review.state)
-      if (!state || !review.submitted_at || review.submitted_at < cursor.pulls.since) continue
-      const comments = byReview.get(review.id) ?? []
+      const inline = byReview.get(review.id) ?? []
       byReview.delete(review.id)
+      if (!state || !review.submitted_at || review.submitted_at < since) {
+        loose.push(...inline)
+        continue
+      }
       events.push({
         kind: 'review',
         id: `github:review:${review.id}`,
@@ -210,52 +187,57 @@ export async function pollGitHubEvents(input: {
         author: review.user?.login ?? '',
         state,
         body: review.body ?? '',
-        comments: comments.map((c) => ({
-          path: c.path,
-          line: c.line ?? c.original_line ?? null,
-          body: c.body,
-        })),
+        comments: inline.map((c) => ({ path: c.path, line: lineOf(c), body: c.body })),
       })
     }
-  }
-  for (const comments of byReview.values())
-    for (const c of comments)
+    for (const c of [...loose, ...[...byReview.values()].flat()])
       events.push({
         kind: 'review_comment',
         id: `github:review-comment:${c.id}`,
-        number: numberFromUrl(c.pull_request_url),
+        number: pull.number,
         author: c.user?.login ?? '',
         path: c.path,
-        line: c.line ?? c.original_line ?? null,
+        line: lineOf(c),
         body: c.body,
       })
-
-  for (const comment of issueComments.items.filter((c) => c.created_at >= cursor.issueComments.since)) {
-    next.issueComments.since = latest(next.issueComments.since, comment.created_at)
-    events.push({
-      kind: 'comment',
-      id: `github:comment:${comment.id}`,
-      number: numberFromUrl(comment.issue_url),
-      author: comment.user?.login ?? '',
-      body: comment.body ?? '',
-      onPullRequest: /\/pull\/\d+/.test(comment.html_url),
-    })
   }
 
-  for (const event of issueEvents.items.filter((e) => e.created_at >= cursor.issueEvents.since)) {
-    next.issueEvents.since = latest(next.issueEvents.since, event.created_at)
-    const issue = event.issue
-    if (event.event !== 'labeled' || !issue || !event.label || issue.pull_request) continue
-    events.push({
-      kind: 'issue_labeled',
-      id: `github:issue-event:${event.id}`,
-      number: issue.number,
-      label: event.label.name,
-      title: issue.title,
-      body: issue.body ?? '',
-      url: issue.html_url,
-      author: event.actor?.login ?? issue.user?.login ?? '',
+  for (const issue of issues.items.filter((i) => i.updated_at >= cursor.issues.since)) {
+    const since = cursor.issues.since
+    next.issues.since = latest(next.issues.since, issue.updated_at)
+    const onPullRequest = issue.pull_request !== undefined && issue.pull_request !== null
+    if (!onPullRequest)
+      for (const label of issue.labels) {
+        const name = typeof label === 'string' ? label : label.name
+        if (name)
+          events.push({
+            kind: 'issue_labeled',
+            id: `github:issue:${issue.number}:label:${name}`,
+            number: issue.number,
+            label: name,
+            title: issue.title,
+            body: issue.body ?? '',
+            url: issue.html_url,
+            author: issue.user?.login ?? '',
+          })
+      }
+    if (!issue.comments) continue
+    const { data: comments } = await api.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      ...where,
+      issue_number: issue.number,
+      since,
+      per_page: 100,
     })
+    for (const comment of comments as IssueComment[])
+      if (comment.created_at >= since)
+        events.push({
+          kind: 'comment',
+          id: `github:comment:${comment.id}`,
+          number: issue.number,
+          author: comment.user?.login ?? '',
+          body: comment.body ?? '',
+          onPullRequest,
+        })
   }
   return { events, cursor: JSON.stringify(next) }
 }

@@ -118,10 +118,11 @@ async function requestReviews(
 
 /**
  * Opens the pull request of `draft.head`, or updates the open one (never a second one). Requests,
- * in order: compare base...head (the base commit for the template and the changed files for
- * CODEOWNERS), the template and CODEOWNERS at that commit (cached per commit, usually none), create
- * the pull request (a 422 "already exists" turns into find + update), add labels (GitHub creates
- * missing ones), request reviewers. Then the pull request is mirrored in this server's table.
+ * in order: the base branch (its commit keys the cache of template and CODEOWNERS, read at that
+ * commit only when not cached), create the pull request (a 422 "already exists" turns into find +
+ * update: creating first saves the lookup on the common path), the changed files (only with a
+ * CODEOWNERS), add labels (GitHub creates missing ones), request reviewers. Then the pull request
+ * is mirrored in this server's table.
  */
 export async function createOrUpdatePull(
   ctx: PullRequestsContext,
@@ -129,12 +130,11 @@ export async function createOrUpdatePull(
 ): Promise<PullRequestRef> {
   const { api, repo } = ctx
   const where = { owner: repo.owner, repo: repo.name }
-  const { data: compare } = await api.request('GET /repos/{owner}/{repo}/compare/{basehead}', {
+  const { data: base } = await api.request('GET /repos/{owner}/{repo}/branches/{branch}', {
     ...where,
-    basehead: `${draft.base}...${draft.head}`,
-    per_page: 100,
+    branch: draft.base,
   })
-  const files = await ctx.files.read(api, repo, compare.base_commit.sha)
+  const files = await ctx.files.read(api, repo, base.commit.sha)
   const body = composeBody({
     body: draft.body,
     publicUrl: ctx.publicUrl(),
@@ -198,10 +198,20 @@ export async function createOrUpdatePull(
       .filter((x): x is string => Boolean(x))
       .map((x) => x.toLowerCase()),
   )
+  // The changed files matter only to CODEOWNERS: asked for only when the repository has one.
+  const changed = files.codeOwners?.rules.length
+    ? (
+        await api.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', {
+          ...where,
+          pull_number: pull.number,
+          per_page: 100,
+        })
+      ).data.map((f) => f.filename)
+    : []
   const wanted = reviewersFor({
     requested: draft.reviewers,
     rules: files.codeOwners?.rules ?? [],
-    files: (compare.files ?? []).map((f) => f.filename),
+    files: changed,
     author: pull.user?.login ?? null,
   })
   const reviews = await requestReviews(ctx, pull.number, {

@@ -2,7 +2,7 @@ import type { RepositoryCheck } from '@agent-squad/contract'
 import { AppError } from '../../domain/errors.ts'
 import type { GitHubRepo, RepoToken } from './github-auth.ts'
 import type { GitHubClient } from './github-client.ts'
-import { statusOf } from './github-errors.ts'
+import { reasonsOf, statusOf } from './github-errors.ts'
 
 /** A classic token's repository role (GET /repos `permissions`) as the permissions a run uses. */
 export function rolePermissions(role: Record<string, boolean | undefined> | undefined): string[] {
@@ -38,7 +38,7 @@ function explain(error: unknown, repo: GitHubRepo, what: string): never {
 /**
  * Checks a GitHub repository before it is saved: it exists and the credential sees it (GET repo),
  * the credential may push (the token's role, or the App installation token's permissions), the
- * repository is not empty and has its default branch (GET branch). Three requests for a token.
+ * repository is not empty and has its default branch (GET branch). Two requests for a token (three when the branch is missing).
  */
 export async function checkGitHubRepository(input: {
   api: GitHubClient
@@ -84,12 +84,13 @@ export async function checkGitHubRepository(input: {
     }
   } catch (error) {
     if (statusOf(error) !== 404) explain(error, repo, `reading the branch ${defaultBranch}`)
-    // GitHub's own default branch is there even in an empty repository's settings; a branch list
-    // tells "empty" from "no such branch".
-    const { data: branches } = await api
-      .request('GET /repos/{owner}/{repo}/branches', { ...where, per_page: 5 })
-      .catch((e) => explain(e, repo, 'listing branches'))
-    if (branches.length === 0)
+    // An empty repository has no branches at all: GitHub answers its contents with 404 "This
+    // repository is empty.", which tells it from a missing branch in one request.
+    const empty = await api.request('GET /repos/{owner}/{repo}/contents/{path}', { ...where, path: '' }).then(
+      () => false,
+      (e: unknown) => statusOf(e) === 404 && reasonsOf(e).some((r) => /empty/i.test(r)),
+    )
+    if (empty)
       throw new AppError(
         'validation_failed',
         `${name} is empty: push a first commit to ${defaultBranch} (agents branch from it) and check again`,
@@ -97,7 +98,7 @@ export async function checkGitHubRepository(input: {
       )
     throw new AppError(
       'validation_failed',
-      `${name} has no branch ${defaultBranch}: name an existing default branch (GitHub's is ${found.data.default_branch}; there are ${branches.map((b) => b.name).join(', ')}${branches.length === 5 ? ', …' : ''})`,
+      `${name} has no branch ${defaultBranch}: name an existing branch (GitHub's default branch is ${found.data.default_branch})`,
       { cause: error },
     )
   }

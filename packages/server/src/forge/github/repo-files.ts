@@ -32,61 +32,64 @@ function remember<V>(map: Map<string, Promise<V>>, key: string, load: () => Prom
 const repoKey = (repo: GitHubRepo) => `${repo.baseUrl ?? ''}|${repo.owner}/${repo.name}`
 
 /**
- * Reads the pull request template and CODEOWNERS of a commit with as few requests as possible: the
- * commit's root tree, the `.github` and `docs` trees only when a candidate could be there, and the
- * two files' blobs. Everything is cached by git object id (immutable): the answer per commit, and
- * trees and blobs by sha, so a new commit that did not touch `.github` costs one request.
+ * Reads the pull request template and CODEOWNERS of a commit with few requests, through the
+ * contents API: the commit's root listing, the `.github` and `docs` listings only when a candidate
+ * could be there, and the two files. Cached by git object id (immutable): the answer per commit,
+ * folder listings by the folder's tree sha and files by blob sha, so a new base commit that did not
+ * touch `.github` costs one request (the root listing).
  */
 export function createRepoFiles() {
   const byCommit = new Map<string, Promise<RepoFiles>>()
-  const trees = new Map<string, Promise<Entry[]>>()
+  const folders = new Map<string, Promise<Entry[]>>()
   const blobs = new Map<string, Promise<string>>()
 
-  const tree = (api: GitHubClient, repo: GitHubRepo, sha: string) =>
-    remember(trees, `${repoKey(repo)}@${sha}`, () =>
-      api
-        .request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
-          owner: repo.owner,
-          repo: repo.name,
-          tree_sha: sha,
-        })
-        .then(({ data }) =>
-          data.tree.map((e) => ({ path: e.path ?? '', type: e.type ?? '', sha: e.sha ?? '' })),
-        ),
-    )
+  const contents = (api: GitHubClient, repo: GitHubRepo, path: string, commit: string) =>
+    api.request('GET /repos/{owner}/{repo}/contents/{path}', {
+      owner: repo.owner,
+      repo: repo.name,
+      path,
+      ref: commit,
+    })
 
-  const blob = (api: GitHubClient, repo: GitHubRepo, sha: string) =>
-    remember(blobs, `${repoKey(repo)}@${sha}`, () =>
-      api
-        .request('GET /repos/{owner}/{repo}/git/blobs/{file_sha}', {
-          owner: repo.owner,
-          repo: repo.name,
-          file_sha: sha,
-        })
-        .then(({ data }) =>
-          Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8'),
-        ),
-    )
+  const listing = async (
+    api: GitHubClient,
+    repo: GitHubRepo,
+    path: string,
+    commit: string,
+  ): Promise<Entry[]> => {
+    const { data } = await contents(api, repo, path, commit)
+    return (Array.isArray(data) ? data : []).map((e) => ({ path: e.path, type: e.type, sha: e.sha }))
+  }
+
+  const folder = (api: GitHubClient, repo: GitHubRepo, entry: Entry, commit: string) =>
+    remember(folders, `${repoKey(repo)}@${entry.sha}`, () => listing(api, repo, entry.path, commit))
+
+  const file = (api: GitHubClient, repo: GitHubRepo, entry: Entry, commit: string) =>
+    remember(blobs, `${repoKey(repo)}@${entry.sha}`, async () => {
+      const { data } = await contents(api, repo, entry.path, commit)
+      if (Array.isArray(data) || !('content' in data) || typeof data.content !== 'string') return ''
+      return Buffer.from(data.content, 'base64').toString('utf8')
+    })
 
   async function load(api: GitHubClient, repo: GitHubRepo, commit: string): Promise<RepoFiles> {
     const wanted = [...TEMPLATE_PATHS, ...CODEOWNERS_PATHS]
-    const files = new Map<string, string>() // path -> blob sha
-    const root = await tree(api, repo, commit)
-    for (const entry of root) {
-      if (entry.type === 'blob') files.set(entry.path, entry.sha)
-      else if (entry.type === 'tree' && wanted.some((path) => path.startsWith(`${entry.path}/`)))
-        for (const inner of await tree(api, repo, entry.sha))
-          if (inner.type === 'blob') files.set(`${entry.path}/${inner.path}`, inner.sha)
+    const files = new Map<string, Entry>()
+    for (const entry of await listing(api, repo, '', commit)) {
+      if (entry.type === 'file') files.set(entry.path, entry)
+      else if (entry.type === 'dir' && wanted.some((path) => path.startsWith(`${entry.path}/`)))
+        for (const inner of await folder(api, repo, entry, commit))
+          if (inner.type === 'file') files.set(inner.path, inner)
     }
-    const templatePath = firstExisting(TEMPLATE_PATHS, files.keys())
-    const ownersPath = firstExisting(CODEOWNERS_PATHS, files.keys())
+    const templateEntry = files.get(firstExisting(TEMPLATE_PATHS, files.keys()) ?? '')
+    const ownersEntry = files.get(firstExisting(CODEOWNERS_PATHS, files.keys()) ?? '')
     const [template, owners] = await Promise.all([
-      templatePath ? blob(api, repo, files.get(templatePath) ?? '') : null,
-      ownersPath ? blob(api, repo, files.get(ownersPath) ?? '') : null,
+      templateEntry ? file(api, repo, templateEntry, commit) : null,
+      ownersEntry ? file(api, repo, ownersEntry, commit) : null,
     ])
     return {
-      template: templatePath && template !== null ? { path: templatePath, text: template } : null,
-      codeOwners: ownersPath && owners !== null ? { path: ownersPath, rules: parseCodeOwners(owners) } : null,
+      template: templateEntry && template !== null ? { path: templateEntry.path, text: template } : null,
+      codeOwners:
+        ownersEntry && owners !== null ? { path: ownersEntry.path, rules: parseCodeOwners(owners) } : null,
     }
   }
 
