@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runGit } from '../../src/git/run-git.ts'
 import { type FakeGitHub, startFakeGitHub } from '../helpers/fake-github/index.ts'
 
+// The first use of each of GitHub's large schemas compiles it: seconds on a loaded machine.
+const SLOW = { timeout: 90_000 }
+
 // The fake GitHub as a GitHub App sees it: JWTs verified with the app's public key, installation
 // tokens minted, narrowed, revoked and expired, and the rate-limit and failure knobs driving
 // Octokit's own retry and throttling plugins.
@@ -85,7 +88,7 @@ afterAll(async () => {
 })
 
 describe('fake GitHub: a GitHub App', () => {
-  it('finds its installation with a JWT and works with an installation token', async () => {
+  it('finds its installation with a JWT and works with an installation token', SLOW, async () => {
     const app = appOctokit()
     expect((await app.apps.getAuthenticated()).data?.slug).toBe(fake.app.slug)
     const { data: installation } = await app.apps.getRepoInstallation(repo)
@@ -192,7 +195,7 @@ describe('fake GitHub: a GitHub App', () => {
 })
 
 describe('fake GitHub: rate limits and failures', () => {
-  it('answers primary and secondary limits the way Octokit throttling expects', async () => {
+  it('answers primary and secondary limits the way Octokit throttling expects', SLOW, async () => {
     const token = fake.installationToken(installationId)
     const plain = new Octokit({ baseUrl: fake.apiUrl, auth: token, log: quiet })
     fake.rateLimitNext({ kind: 'primary', resetInSeconds: 30 })

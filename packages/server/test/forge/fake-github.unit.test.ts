@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runGit } from '../../src/git/run-git.ts'
 import { type FakeGitHub, startFakeGitHub } from '../helpers/fake-github/index.ts'
 
+// The first use of each of GitHub's large schemas compiles it: seconds on a loaded machine.
+const SLOW = { timeout: 90_000 }
+
 // The fake GitHub driven the way the GitHub forge adapter will drive it: a real Octokit client over
 // HTTP and a real git client over smart HTTP. Every request and response in the realistic flow must
 // match GitHub's published OpenAPI description (expectNoViolations).
@@ -63,7 +66,7 @@ afterAll(async () => {
 })
 
 describe('fake GitHub: REST and git with a personal access token', () => {
-  it('serves a pull request from push to merge, every message as GitHub describes it', async () => {
+  it('serves a pull request from push to merge, every message as GitHub describes it', SLOW, async () => {
     const token = fake.createToken({ login: 'alice' })
     const api = octokit(token)
     const repo = { owner: 'alice', repo: 'widgets' }

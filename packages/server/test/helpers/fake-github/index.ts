@@ -29,6 +29,8 @@ import { SchemaRegistry } from './schema-registry.ts'
 import { type OperationId, SERVED_OPERATIONS } from './served-operations.ts'
 import { type CreateRepoOpts, type CreateTokenOpts, type CreateUserOpts, FakeState } from './state.ts'
 import { makeUrls } from './urls.ts'
+import { createWebhooks, type DeliverOpts, type Delivery, type PayloadBuilders } from './webhooks/index.ts'
+import { WebhookSchemas } from './webhooks/schemas.ts'
 
 // A stateful GitHub for tests, on 127.0.0.1: REST under /api/v3 (checked against GitHub's own OpenAPI
 // description), git smart HTTP, a GitHub App with JWT and installation tokens, and webhook payloads.
@@ -93,6 +95,10 @@ export type FakeGitHub = {
     opts: { repo: string; number: number; author: string } & ReviewInput,
   ): Promise<{ review: Review; comments: ReviewComment[] }>
   addComment(opts: { repo: string; number: number; author: string; body: string }): Comment
+  /** Webhook payload builders: each performs its action on the state, validates and returns the payload. */
+  webhookPayload: PayloadBuilders
+  /** POSTs a payload with Hookshot's headers and an X-Hub-Signature-256 made with `secret`. */
+  deliver(opts: DeliverOpts): Promise<Delivery>
   expectNoViolations(): void
   close(): Promise<void>
 }
@@ -106,8 +112,11 @@ const HANDLERS: Handlers = {
   ...appHandlers,
 }
 
-export async function startFakeGitHub(): Promise<FakeGitHub> {
-  const root = await mkdtemp(join(tmpdir(), 'fake-github-'))
+/** Compiled schemas are kept for the process: compiling GitHub's large ones takes seconds. */
+let compiled: { catalog: OperationCatalog; webhookSchemas: WebhookSchemas } | undefined
+
+function schemas() {
+  if (compiled) return compiled
   const registry = new SchemaRegistry()
   const catalog = new OperationCatalog(registry)
   for (const id of SERVED_OPERATIONS) {
@@ -115,6 +124,13 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       throw new Error(`${id} is not in the OpenAPI extract: run node scripts/extract-github-openapi.ts`)
     if (!HANDLERS[id]) throw new Error(`no handler for ${id}`)
   }
+  compiled = { catalog, webhookSchemas: new WebhookSchemas(registry) }
+  return compiled
+}
+
+export async function startFakeGitHub(): Promise<FakeGitHub> {
+  const root = await mkdtemp(join(tmpdir(), 'fake-github-'))
+  const { catalog, webhookSchemas } = schemas()
   const state = new FakeState(root)
   const core: Core = {
     state,
@@ -219,6 +235,10 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       submitReview(core, repoOf(opts.repo), pullOf(opts.repo, opts.number), userOf(opts.author), opts),
     addComment: (opts) =>
       addIssueComment(core, findIssue(repoOf(opts.repo), opts.number), userOf(opts.author), opts.body),
+    ...(() => {
+      const webhooks = createWebhooks(core, webhookSchemas)
+      return { webhookPayload: webhooks.payload, deliver: webhooks.deliver }
+    })(),
     expectNoViolations: () => {
       if (core.violations.length === 0) return
       const lines = core.violations.map((v) => `${v.phase} ${v.operationId}:\n  ${v.problems.join('\n  ')}`)

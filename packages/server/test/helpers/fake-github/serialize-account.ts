@@ -5,6 +5,12 @@ import { nodeId, type Urls } from './urls.ts'
 
 export type Json = Record<string, unknown>
 
+/** An empty `reaction-rollup` (the fake has no reactions; GitHub always sends the counts). */
+export function reactions(url: string): Json {
+  const counts = { '+1': 0, '-1': 0, laugh: 0, hooray: 0, confused: 0, heart: 0, rocket: 0, eyes: 0 }
+  return { url: `${url}/reactions`, total_count: 0, ...counts }
+}
+
 export function simpleUser(urls: Urls, account: Account): Json {
   const api = urls.userApi(account.login)
   return {

@@ -1,5 +1,5 @@
 import type { Account, Comment, Issue, IssueEvent, Label, Repo } from './model.ts'
-import { type Json, simpleUser } from './serialize-account.ts'
+import { type Json, reactions, simpleUser } from './serialize-account.ts'
 import { nodeId, type Urls } from './urls.ts'
 
 // Issues, labels, comments and issue events as GitHub's schemas of those names describe them.
@@ -73,6 +73,7 @@ export function issue(urls: Urls, repo: Repo, value: Issue): Json {
     author_association: association(repo, value.user),
     timeline_url: `${api}/timeline`,
     performed_via_github_app: null,
+    reactions: reactions(api),
   }
 }
 
@@ -90,6 +91,7 @@ export function issueComment(urls: Urls, repo: Repo, owner: Issue, value: Commen
     issue_url: `${urls.repoApi(repo.fullName)}/issues/${owner.number}`,
     author_association: association(repo, value.user),
     performed_via_github_app: null,
+    reactions: reactions(`${urls.repoApi(repo.fullName)}/issues/comments/${value.id}`),
   }
 }
 

@@ -1,6 +1,6 @@
 import type { CommitInfo, FileChange } from './git-store.ts'
 import type { Account, Issue, Repo, Review, ReviewComment } from './model.ts'
-import { type Json, simpleUser } from './serialize-account.ts'
+import { type Json, reactions, simpleUser } from './serialize-account.ts'
 import { association, issueLabels } from './serialize-issue.ts'
 import { repository } from './serialize-repo.ts'
 import { nodeId, type Urls } from './urls.ts'
@@ -138,6 +138,9 @@ export function reviewComment(urls: Urls, repo: Repo, pull: Pull, value: ReviewC
     id: value.id,
     node_id: nodeId('PullRequestReviewComment', value.id),
     diff_hunk: `@@ -${value.line},1 +${value.line},1 @@`,
+    // The line's place in the diff; the fake's one-line hunks make it the line itself.
+    position: value.line,
+    original_position: value.line,
     path: value.path,
     commit_id: value.commitId,
     original_commit_id: value.commitId,
@@ -156,6 +159,7 @@ export function reviewComment(urls: Urls, repo: Repo, pull: Pull, value: ReviewC
     original_line: value.line,
     side: value.side,
     subject_type: 'line',
+    reactions: reactions(api),
   }
 }
 
