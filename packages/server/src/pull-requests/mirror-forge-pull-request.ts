@@ -23,9 +23,7 @@ const unchanged = (row: PullRequestRow, pr: MirroredPullRequest) =>
  * inserted with `pull_request.opened`, or updated with `pull_request.updated` (`pull_request.merged`
  * when it became merged), in the same transaction. A row that is already the same writes nothing.
  *
- * The repository's row lock serialises writers of one repository. An older open row of the same head
- * under another number (closed on the forge while this server did not look) is closed first, so the
- * one-open-pull-request-per-head index holds.
+ * The repository's row lock serialises writers of one repository.
  */
 export async function mirrorForgePullRequest(options: {
   db: Db
@@ -44,8 +42,23 @@ export async function mirrorForgePullRequest(options: {
       .select()
       .from(pullRequests)
       .where(and(eq(pullRequests.repositoryId, repository.id), eq(pullRequests.number, pr.number)))
+    // GitHub keeps one open pull request per head: an older open row of the same head (closed on
+    // GitHub while this server did not look) is closed here, so the one-open-per-head index holds.
+    const closeOthers = () =>
+      tx
+        .update(pullRequests)
+        .set({ state: 'closed', updatedAt: new Date() })
+        .where(
+          and(
+            eq(pullRequests.repositoryId, repository.id),
+            eq(pullRequests.head, pr.head),
+            eq(pullRequests.state, 'open'),
+            ne(pullRequests.number, pr.number),
+          ),
+        )
     if (existing) {
       if (unchanged(existing, pr)) return
+      if (pr.state === 'open' && existing.state !== 'open') await closeOthers()
       const merged = pr.state === 'merged' && existing.state !== 'merged'
       const [row] = await tx
         .update(pullRequests)
@@ -74,18 +87,7 @@ export async function mirrorForgePullRequest(options: {
       )
       return
     }
-    if (pr.state === 'open')
-      await tx
-        .update(pullRequests)
-        .set({ state: 'closed', updatedAt: new Date() })
-        .where(
-          and(
-            eq(pullRequests.repositoryId, repository.id),
-            eq(pullRequests.head, pr.head),
-            eq(pullRequests.state, 'open'),
-            ne(pullRequests.number, pr.number),
-          ),
-        )
+    if (pr.state === 'open') await closeOthers()
     const [row] = await tx
       .insert(pullRequests)
       .values({

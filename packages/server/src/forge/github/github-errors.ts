@@ -147,10 +147,14 @@ export function toAppError(failure: GitHubFailure, subject: string): AppError {
     }
     case 409:
       return new AppError('conflict', `GitHub refused ${what(failure)}: ${failure.message}`, { details })
-    case 422:
-      return new AppError('validation_failed', `GitHub refused ${what(failure)}: ${failure.message}`, {
-        details,
-      })
+    case 422: {
+      const reasons = errorMessages(failure.errors)
+      return new AppError(
+        'validation_failed',
+        `GitHub refused ${what(failure)}: ${failure.message}${reasons.length ? ` (${reasons.join('; ')})` : ''}`,
+        { details: { ...details, errors: reasons } },
+      )
+    }
     default:
       return new AppError(
         failure.status >= 500 ? 'unavailable' : 'internal',

@@ -86,10 +86,15 @@ export async function checkGitHubRepository(input: {
     if (statusOf(error) !== 404) explain(error, repo, `reading the branch ${defaultBranch}`)
     // An empty repository has no branches at all: GitHub answers its contents with 404 "This
     // repository is empty.", which tells it from a missing branch in one request.
-    const empty = await api.request('GET /repos/{owner}/{repo}/contents/{path}', { ...where, path: '' }).then(
-      () => false,
-      (e: unknown) => statusOf(e) === 404 && reasonsOf(e).some((r) => /empty/i.test(r)),
-    )
+    const empty = await api
+      .request('GET /repos/{owner}/{repo}/contents/{path}', {
+        ...where,
+        path: '.' /* the root: see repo-files.ts */,
+      })
+      .then(
+        () => false,
+        (e: unknown) => statusOf(e) === 404 && reasonsOf(e).some((r) => /empty/i.test(r)),
+      )
     if (empty)
       throw new AppError(
         'validation_failed',

@@ -29,6 +29,12 @@ function remember<V>(map: Map<string, Promise<V>>, key: string, load: () => Prom
   return value
 }
 
+/**
+ * The root folder's path: Octokit drops an empty `{path}` with its slash (`…/contents`), which is
+ * not the documented route; `.` is a dot segment that the URL parser turns into `…/contents/`.
+ */
+const ROOT = '.'
+
 const repoKey = (repo: GitHubRepo) => `${repo.baseUrl ?? ''}|${repo.owner}/${repo.name}`
 
 /**
@@ -47,7 +53,7 @@ export function createRepoFiles() {
     api.request('GET /repos/{owner}/{repo}/contents/{path}', {
       owner: repo.owner,
       repo: repo.name,
-      path,
+      path: path || ROOT,
       ref: commit,
     })
 
