@@ -95,6 +95,29 @@ export const statusOf = (error: unknown): number | null => {
   return typeof status === 'number' ? status : null
 }
 
+/**
+ * The repository permission a request of this adapter needs, for a 403/404 that does not say
+ * (GitHub Enterprise Server and older answers send no `x-accepted-github-permissions`).
+ */
+const NEEDS: [method: string, path: RegExp, permission: string][] = [
+  ['PUT', /\/pulls\/\d+\/merge$/, 'contents=write'],
+  ['*', /\/pulls\/\d+\/requested_reviewers$/, 'pull_requests=write'],
+  ['GET', /\/pulls/, 'pull_requests=read'],
+  ['*', /\/pulls/, 'pull_requests=write'],
+  ['GET', /\/issues/, 'issues=read'],
+  ['*', /\/issues/, 'issues=write'],
+  ['GET', /\/check-runs/, 'checks=read'],
+  ['*', /\/check-runs/, 'checks=write'],
+  ['*', /\/statuses\//, 'statuses=write'],
+  ['GET', /\/(contents|branches)(\/|$)/, 'contents=read'],
+  ['GET', /\/collaborators\//, 'metadata=read'],
+]
+
+export function permissionFor(method: string, path: string): string | null {
+  const found = NEEDS.find(([m, re]) => (m === '*' || m === method) && re.test(path))
+  return found ? found[2] : null
+}
+
 const what = (failure: GitHubFailure) => `${failure.method} ${failure.path}`
 
 /**
@@ -128,11 +151,16 @@ export function toAppError(failure: GitHubFailure, subject: string): AppError {
       )
     case 403:
     case 404: {
-      const missing = missingAccessOf(failure)
+      const guessed = permissionFor(failure.method, failure.path)
+      const missing =
+        missingAccessOf(failure) ??
+        (failure.status === 403 && guessed
+          ? `the permission ${guessed} (a fine-grained token's or the GitHub App's repository permissions; a classic token's "repo" scope)`
+          : null)
       if (missing)
         return new AppError(
           failure.status === 404 ? 'not_found' : 'forbidden',
-          `GitHub refused ${what(failure)} with ${subject}: it needs ${missing}. Grant it and try again.`,
+          `GitHub refused ${what(failure)} with ${subject} (${failure.message}): it needs ${missing}. Grant it and try again.`,
           { details },
         )
       return failure.status === 404
