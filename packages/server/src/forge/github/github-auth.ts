@@ -145,11 +145,17 @@ export function createGitHubAuth(opts: GitHubAuthOpts): GitHubAuthSource {
       installations.set(installationKey, installation)
     }
     const installationId = installation.id
-    const { data } = await app.request('POST /app/installations/{installation_id}/access_tokens', {
-      installation_id: installationId,
-      repositories: [repo.name],
-      permissions: narrowPermissions(installation.permissions),
-    })
+    const { data } = await app
+      .request('POST /app/installations/{installation_id}/access_tokens', {
+        installation_id: installationId,
+        repositories: [repo.name],
+        permissions: narrowPermissions(installation.permissions),
+      })
+      .catch((error: unknown) => {
+        // Uninstalled, reinstalled or its permissions changed: the next call looks the installation up again.
+        installations.delete(installationKey)
+        throw error
+      })
     opts.onSecret?.(data.token)
     return {
       token: data.token,
