@@ -27,16 +27,17 @@ export async function createPull(core: Core, repo: Repo, user: Account, opts: Cr
   const baseSha = await resolveCommit(repo.dir, `refs/heads/${opts.base}`)
   if (!baseSha) throw validation([{ resource: 'PullRequest', field: 'base', code: 'invalid' }])
   const label = `${repo.owner.login}:${branch}`
+  if ((await commitsBetween(repo.dir, baseSha, headSha)).length === 0)
+    throw validation([
+      { resource: 'PullRequest', code: 'custom', message: `No commits between ${opts.base} and ${branch}` },
+    ])
+  // After the last await: concurrent creates for one head must see each other (GitHub allows one).
   const existing = repo.issues.find(
     (i) => i.pull && i.state === 'open' && i.pull.head === branch && i.pull.base === opts.base,
   )
   if (existing)
     throw validation([
       { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${label}.` },
-    ])
-  if ((await commitsBetween(repo.dir, baseSha, headSha)).length === 0)
-    throw validation([
-      { resource: 'PullRequest', code: 'custom', message: `No commits between ${opts.base} and ${branch}` },
     ])
   const now = isoNow()
   const pull: Pull = {
