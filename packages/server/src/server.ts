@@ -8,18 +8,20 @@ import { ensureLocalUser } from './auth/ensure-local-user.ts'
 import { type Config, isLoopback } from './config.ts'
 import type { Database } from './db/database.ts'
 import { openDatabase } from './db/open-database.ts'
-import { AppError } from './domain/errors.ts'
 import { startEventHub } from './events/event-hub.ts'
 import { type Engine, type EngineOptions, startEngine } from './executions/start-engine.ts'
 import type { Forge, RepoRef } from './forge/forge.ts'
 import { createGitForge } from './forge/git/git-forge.ts'
+import { createGitHubForge } from './forge/github/github-forge.ts'
 import { createLocalForge, type LocalForge } from './forge/local/local-forge.ts'
 import { createApp } from './http/app.ts'
 import type { AppDeps } from './http/deps.ts'
 import { createLogger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
+import { createPullRequestMirror } from './pull-requests/mirror-forge-pull-request.ts'
 import { createBlockedConnections } from './sandbox/blocked-connections.ts'
 import { createSandboxProvider, type HostedSandboxProvider } from './sandbox/create-sandbox-provider.ts'
+import { readSquadSecret } from './secrets/read-squad-secret.ts'
 import { secretBoxFromConfig } from './secrets/secret-box.ts'
 import { serverRedactor } from './secrets/server-redactor.ts'
 import { createBoardCache } from './tasks/board-cache.ts'
@@ -98,6 +100,12 @@ export async function startServer(config: Config, options: StartServerOptions = 
       secretBox,
       knownHostsDir: join(config.dataDir, 'known-hosts'),
     })
+    const gitHubForge = createGitHubForge({
+      secrets: async (squadId, name) =>
+        (await readSquadSecret({ db: database.db, box: secretBox, squadId, name })) ?? null,
+      publicUrl: () => localForge.baseUrl(),
+      pullRequests: createPullRequestMirror({ db: database.db, baseUrl: () => localForge.baseUrl() }),
+    })
     /** The forge of a repository, by its kind: the one place an adapter is chosen. */
     const forgeOfKind = (repo: RepoRef): Forge => {
       switch (repo.kind) {
@@ -106,12 +114,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
         case 'remote':
           return gitForge
         case 'github':
-          // TODO(github forge): the GitHub adapter (forge/github/) is wired here; until then a GitHub
-          // repository can be neither checked nor run.
-          throw new AppError(
-            'bad_request',
-            'GitHub repositories need the GitHub forge, which this server does not have yet: connect the repository by its git URL instead',
-          )
+          return gitHubForge
       }
     }
     // A test may put its own forge in front (the routes and the pipeline then use the same one).
@@ -162,6 +165,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
         sandboxes,
         blocked,
         forgeFor,
+        publicUrl: () => localForge.baseUrl(),
         redactor: serverRedactor(config),
         ...(options.engineTuning ? { tuning: options.engineTuning } : {}),
       }),

@@ -31,6 +31,8 @@ export type EngineOptions = {
   /** Where the sandbox provider reports refused connections (the runner tells the execution). */
   blocked?: BlockedConnections
   forgeFor(repo: RepoRef): Forge
+  /** The server's public base URL, for links back to its pages from a forge (check runs). */
+  publicUrl?: () => string
   redactor: Redactor
   workspaceOwner?: { uid: number; gid: number }
   /** Overrides for tests (fast retries, short leases). */
@@ -57,6 +59,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     sandboxes: options.sandboxes,
     ...(options.blocked ? { blocked: options.blocked } : {}),
     forgeFor: options.forgeFor,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     // An agent CLI by its llm_provider, else the built-in tool loop for model providers, else the task's script.
     agentFor: (agent) =>
       cliAgentFor(agent) ?? (agent && isBuiltinProvider(agent.llmProvider) ? builtin : script),

@@ -46,6 +46,10 @@ export type PullRequestDraft = {
   reviewers: string[]
   /** Open it as a draft where the forge has drafts (the squad's `draft_pull_requests`). */
   draft?: boolean
+  /** The base branch's commit the head was pushed onto, when the caller knows it (saves a lookup). */
+  baseSha?: string
+  /** The files the branch changes, when the caller knows them (for CODEOWNERS; saves a lookup). */
+  changedFiles?: string[]
   taskId?: string | null
   executionId?: string | null
 }

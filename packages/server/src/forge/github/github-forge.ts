@@ -9,6 +9,7 @@ import { gitHubIdentity, gitHubPermissionOf } from './github-people.ts'
 import { pollGitHubEvents } from './github-poll.ts'
 import { createOrUpdatePull, findOpenPull, toRef } from './github-pull-requests.ts'
 import { checkGitHubRepository } from './github-repo-check.ts'
+import { listReviewComments } from './github-review-comments.ts'
 import type { PullRequestMirror } from './pull-request-mirror.ts'
 import { createRepoFiles } from './repo-files.ts'
 
@@ -128,6 +129,11 @@ export function createGitHubForge(opts: GitHubForgeOpts): Forge {
     async permissionOf(ref, login) {
       const { repo, api } = await open(ref)
       return gitHubPermissionOf({ api, repo, login })
+    },
+
+    async reviewComments(ref, number, reviewId) {
+      const { repo, api } = await open(ref)
+      return listReviewComments({ api, repo, number, reviewId })
     },
 
     async pollEvents(ref, cursor) {

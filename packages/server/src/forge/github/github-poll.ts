@@ -71,7 +71,7 @@ type Review = {
   submitted_at?: string
   user: { login: string } | null
 }
-type ReviewComment = {
+export type ReviewComment = {
   id: number
   pull_request_review_id: number | null
   path: string
@@ -94,7 +94,7 @@ type Issue = {
   pull_request?: unknown
 }
 
-const lineOf = (c: ReviewComment) => c.line ?? c.original_line ?? null
+export const lineOf = (c: ReviewComment) => c.line ?? c.original_line ?? null
 
 /**
  * What happened on a repository since `cursor`, as the port's ForgeEvents with GitHub's own ids

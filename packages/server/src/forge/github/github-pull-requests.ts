@@ -130,11 +130,16 @@ export async function createOrUpdatePull(
 ): Promise<PullRequestRef> {
   const { api, repo } = ctx
   const where = { owner: repo.owner, repo: repo.name }
-  const { data: base } = await api.request('GET /repos/{owner}/{repo}/branches/{branch}', {
-    ...where,
-    branch: draft.base,
-  })
-  const files = await ctx.files.read(api, repo, base.commit.sha)
+  // The pipeline knows the base commit it pushed onto; others ask GitHub.
+  const baseSha =
+    draft.baseSha ??
+    (
+      await api.request('GET /repos/{owner}/{repo}/branches/{branch}', {
+        ...where,
+        branch: draft.base,
+      })
+    ).data.commit.sha
+  const files = await ctx.files.read(api, repo, baseSha)
   const body = composeBody({
     body: draft.body,
     publicUrl: ctx.publicUrl(),
@@ -198,16 +203,18 @@ export async function createOrUpdatePull(
       .filter((x): x is string => Boolean(x))
       .map((x) => x.toLowerCase()),
   )
-  // The changed files matter only to CODEOWNERS: asked for only when the repository has one.
-  const changed = files.codeOwners?.rules.length
-    ? (
+  // The changed files matter only to CODEOWNERS: asked for only when the repository has one and
+  // the caller did not say which files its branch changes.
+  const changed = !files.codeOwners?.rules.length
+    ? []
+    : (draft.changedFiles ??
+      (
         await api.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', {
           ...where,
           pull_number: pull.number,
           per_page: 100,
         })
-      ).data.map((f) => f.filename)
-    : []
+      ).data.map((f) => f.filename))
   const wanted = reviewersFor({
     requested: draft.reviewers,
     rules: files.codeOwners?.rules ?? [],

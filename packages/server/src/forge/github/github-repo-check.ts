@@ -38,7 +38,8 @@ function explain(error: unknown, repo: GitHubRepo, what: string): never {
 /**
  * Checks a GitHub repository before it is saved: it exists and the credential sees it (GET repo),
  * the credential may push (the token's role, or the App installation token's permissions), the
- * repository is not empty and has its default branch (GET branch). Two requests for a token (three when the branch is missing).
+ * repository is not empty and has its default branch (GET branch; the one GitHub names when the
+ * repository record has none yet). Two requests for a token (three when the branch is missing).
  */
 export async function checkGitHubRepository(input: {
   api: GitHubClient
@@ -47,12 +48,14 @@ export async function checkGitHubRepository(input: {
   defaultBranch: string
   now: () => number
 }): Promise<RepositoryCheck> {
-  const { api, repo, token, defaultBranch } = input
+  const { api, repo, token } = input
   const name = `${repo.owner}/${repo.name}`
   const where = { owner: repo.owner, repo: repo.name }
   const found = await api
     .request('GET /repos/{owner}/{repo}', where)
     .catch((e) => explain(e, repo, 'reading it'))
+  // No branch named: the repository's own default branch (what a person connecting it expects).
+  const defaultBranch = input.defaultBranch || found.data.default_branch
   const scopes = found.headers['x-oauth-scopes']
   const permissions =
     token.permissions ??

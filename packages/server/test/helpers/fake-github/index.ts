@@ -66,6 +66,8 @@ export type FakeGitHub = {
   /** An installation token minted directly (what POST /app/installations/{id}/access_tokens gives). */
   installationToken(installationId: number, opts?: { repos?: string[]; permissions?: Permissions }): string
   expireToken(token: string): void
+  /** Every token the fake has handed out (PATs and installation tokens), to look for leaks. */
+  mintedTokens(): string[]
   /** How long new installation tokens live (GitHub: one hour). */
   setInstallationTokenTtl(seconds: number): void
   rateLimitNext(knob: RateLimitKnob): void
@@ -174,6 +176,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     violations: core.violations,
     requests: core.requests,
     createUser: (opts) => state.createUser(opts),
+    mintedTokens: () => [...state.tokens.keys()],
     createRepo: (opts) => state.createRepo(opts),
     addCollaborator: (repo, login, role) => {
       repoOf(repo).collaborators.set(userOf(login).login.toLowerCase(), role)

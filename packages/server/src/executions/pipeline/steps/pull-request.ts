@@ -62,9 +62,18 @@ export const pullRequest: Step = async (ctx) => {
     }),
     labels: prTask.labels,
     reviewers: ctx.squadConfig.reviewers ?? ctx.deps.defaults.reviewers,
+    draft: ctx.squadConfig.draft_pull_requests === true,
+    // What the pipeline already knows, so the forge need not ask for it again.
+    ...(typeof ctx.results.push?.base === 'string' ? { baseSha: ctx.results.push.base } : {}),
+    ...(Array.isArray(ctx.results.commit?.branch_files)
+      ? { changedFiles: ctx.results.commit.branch_files as string[] }
+      : {}),
     taskId: prTask.id,
     executionId: ctx.execution.id,
   })
+  // What the forge could not do but the pull request stands without (a reviewer GitHub refused).
+  for (const warning of pr.warnings ?? [])
+    ctx.log.write('system', `Warning: ${ctx.redactor.redact(warning)}\n`)
   // A chain's link leaves the columns to the workflow (the parent is reviewed after the last link).
   await ctx.store.updateExecution({ pullRequestUrl: pr.url }, async (tx) =>
     chained ? [] : moveTaskToColumn(tx, ctx.task.id, 'in_review'),
@@ -75,5 +84,7 @@ export const pullRequest: Step = async (ctx) => {
     percent: 100,
     message: `${pr.created ? 'opened' : 'updated'} #${pr.number}`,
   })
-  return { result: { number: pr.number, url: pr.url, created: pr.created } }
+  return {
+    result: { number: pr.number, url: pr.url, created: pr.created, warnings: pr.warnings ?? [] },
+  }
 }
