@@ -1,4 +1,10 @@
-import type { GitHubAuth, MergeMethod, RepositoryCheck } from '@agent-squad/contract'
+import type {
+  GitHubAuth,
+  MergeMethod,
+  PullRequestCommits,
+  PullRequestDiff,
+  RepositoryCheck,
+} from '@agent-squad/contract'
 
 /**
  * The forge port: where repositories live and pull requests are opened. Each kind of repository has
@@ -77,8 +83,16 @@ export type ForgeCapabilities = {
   checks: boolean
 }
 
-export type MergeRequest = {
+/** A pull request as this server records it: what a forge needs to read or merge it. */
+export type PullRequestOnForge = {
   number: number
+  head: string
+  base: string
+  title: string
+  state: 'open' | 'merged' | 'closed'
+}
+
+export type MergeRequest = {
   commitMessage?: string
   /** Who merges, for the merge commit's author on forges that write it themselves. */
   mergedBy: { name: string; email: string }
@@ -171,7 +185,20 @@ export type Forge = {
   findOpenPullRequest(repo: RepoRef, head: string): Promise<PullRequestRef | null>
   /** Idempotent: an open PR for the same head is found and updated, never duplicated. */
   createPullRequest(draft: PullRequestDraft): Promise<PullRequestRef>
-  mergePullRequest?(repo: RepoRef, request: MergeRequest): Promise<MergeResult>
+  /**
+   * Merges on the forge (git for the local forge, the API for GitHub). Refusals are `conflict`
+   * AppErrors saying why (conflicting paths in `details.conflicts`); recording the merge and the
+   * rules after it are the caller's (pull-requests/merge-pull-request.ts).
+   */
+  mergePullRequest?(repo: RepoRef, pr: PullRequestOnForge, request: MergeRequest): Promise<MergeResult>
+  /** The pull request's changes (`git diff base...head`), the patch cut at `maxBytes`. */
+  pullRequestDiff?(
+    repo: RepoRef,
+    pr: PullRequestOnForge,
+    options?: { maxBytes?: number },
+  ): Promise<PullRequestDiff>
+  /** The pull request's commits, oldest first. */
+  pullRequestCommits?(repo: RepoRef, pr: PullRequestOnForge): Promise<PullRequestCommits>
   /** Creates (no id) or updates a check run; returns its id. */
   reportCheck?(repo: RepoRef, check: CheckRunInput & { id?: string | null }): Promise<{ id: string }>
   /** Who this server acts as on the forge (a token's user, an App's `slug[bot]`): its own comments are ignored. */

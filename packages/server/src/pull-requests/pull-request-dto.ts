@@ -1,6 +1,7 @@
 import type { PullRequest } from '@agent-squad/contract'
 import type { pullRequests } from '../db/schema.ts'
 import type { NewEvent } from '../events/append-event.ts'
+import type { PullRequestOnForge } from '../forge/forge.ts'
 
 export type PullRequestRow = typeof pullRequests.$inferSelect
 
@@ -40,4 +41,13 @@ export const pullRequestEvent = (
   taskId: pr.task_id,
   executionId: pr.execution_id,
   payload: pr,
+})
+
+/** What a forge needs of a recorded pull request to read or merge it. */
+export const pullRequestOnForge = (row: PullRequestRow): PullRequestOnForge => ({
+  number: row.number,
+  head: row.head,
+  base: row.base,
+  title: row.title,
+  state: row.state as PullRequestOnForge['state'],
 })

@@ -19,9 +19,14 @@ export type ForgeSkips = Partial<Record<'concurrency', string>>
  */
 export function runForgeContract(
   name: string,
-  options: { setup: () => Promise<ForgeFixture>; skip?: ForgeSkips },
+  options: {
+    setup: () => Promise<ForgeFixture>
+    skip?: ForgeSkips
+    /** Per case: a vendor's fake that checks every request against its API description is slower. */
+    timeoutMs?: number
+  },
 ) {
-  describe(`Forge contract: ${name}`, () => {
+  describe(`Forge contract: ${name}`, { timeout: options.timeoutMs ?? 30_000 }, () => {
     let fixture: ForgeFixture
     beforeAll(async () => {
       fixture = await options.setup()

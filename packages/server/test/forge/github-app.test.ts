@@ -165,7 +165,11 @@ describe.skipIf(skipReason)('GitHub forge as a GitHub App', () => {
     expect(idle?.events).toEqual([])
     expect(idleRequests.map((r) => r.status)).toEqual([304, 304])
 
-    await f.forge.mergePullRequest?.(repo, { number: 1, mergedBy: { name: 'A', email: 'a@x' } })
+    await f.forge.mergePullRequest?.(
+      repo,
+      { number: 1, head: 'task-1', base: 'main', title: 'task 1', state: 'open' },
+      { mergedBy: { name: 'A', email: 'a@x' } },
+    )
     const merged = await f.forge.pollEvents?.(repo, idle?.cursor ?? null)
     expect(merged?.events).toContainEqual(
       expect.objectContaining({ kind: 'pull_request_closed', number: 1, head: 'task-1', merged: true }),

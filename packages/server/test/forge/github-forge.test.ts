@@ -7,6 +7,8 @@ import { startGitHubFixture } from './github-fixture.ts'
 for (const kind of ['token', 'app'] as const)
   if (!skipReason)
     runForgeContract(`github (${kind})`, {
+      // The fake compiles GitHub's schemas for each operation on first use: seconds on a busy machine.
+      timeoutMs: 120_000,
       async setup() {
         const fixture = await startGitHubFixture(kind)
         return {

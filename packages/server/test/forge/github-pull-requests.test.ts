@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { events, pullRequests } from '../../src/db/schema.ts'
-import type { RepoRef } from '../../src/forge/forge.ts'
+import type { PullRequestOnForge, PullRequestRef, RepoRef } from '../../src/forge/forge.ts'
 import { TEMPLATE_MARKER } from '../../src/forge/github/pull-request-body.ts'
 import { skipReason } from '../helpers/test-db.ts'
 import { commitFiles, gitOk, headerEnv, newWorkTree, removeTempDirs } from './git-fixture.ts'
@@ -16,6 +16,15 @@ import {
 // Pull requests on the fake GitHub with a personal access token: what a run's pull request gets
 // (template, labels, CODEOWNERS reviewers, the link back), what it costs in requests, and the
 // failures GitHub answers with.
+
+/** The pull request as this server records it, for the forge's merge, diff and commits. */
+const onForge = (pr: PullRequestRef): PullRequestOnForge => ({
+  number: pr.number,
+  head: pr.head,
+  base: pr.base,
+  title: pr.title,
+  state: pr.state,
+})
 
 describe.skipIf(skipReason)('GitHub pull requests (token)', () => {
   let f: GitHubFixture
@@ -267,22 +276,21 @@ describe.skipIf(skipReason)('GitHub pull requests (token)', () => {
     const repo = await f.newRepo('merging')
     await pushBranch(repo, 'task-6', { 'a.txt': 'a\n' })
     const pr = await f.forge.createPullRequest(draft(repo, 'task-6'))
-    const merged = await f.forge.mergePullRequest?.(repo, {
-      number: pr.number,
+    const merged = await f.forge.mergePullRequest?.(repo, onForge(pr), {
       mergedBy: { name: 'A', email: 'a@example.com' },
     })
     expect(merged?.method).toBe('merge-commit')
     expect(await f.fake.branchSha(`${OWNER}/merging`, 'main')).toBe(merged?.commit)
-    const again = await f.forge.mergePullRequest?.(repo, {
-      number: pr.number,
+    const again = await f.forge.mergePullRequest?.(repo, onForge(pr), {
       mergedBy: { name: 'A', email: 'a@x' },
     })
     expect(again).toEqual({ method: 'already-merged', commit: merged?.commit })
-    const [row] = await f.test.database.db
-      .select()
-      .from(pullRequests)
-      .where(eq(pullRequests.repositoryId, repo.id))
-    expect(row).toMatchObject({ state: 'merged', mergeCommit: merged?.commit })
+    // Diff and commits read from GitHub, in this server's shape.
+    const diff = await f.forge.pullRequestDiff?.(repo, { ...onForge(pr), state: 'merged' })
+    expect(diff?.files.map((file) => [file.path, file.status])).toEqual([['a.txt', 'A']])
+    expect(diff?.patch).toContain('+++ b/a.txt')
+    const commits = await f.forge.pullRequestCommits?.(repo, { ...onForge(pr), state: 'merged' })
+    expect(commits?.items.map((c) => c.subject)).toHaveLength(1)
   })
 
   it('refuses to merge a pull request with conflicts (a conflict error)', async () => {
@@ -296,7 +304,7 @@ describe.skipIf(skipReason)('GitHub pull requests (token)', () => {
       message: 'x',
     })
     await expect(
-      f.forge.mergePullRequest?.(repo, { number: pr.number, mergedBy: { name: 'A', email: 'a@x' } }),
+      f.forge.mergePullRequest?.(repo, onForge(pr), { mergedBy: { name: 'A', email: 'a@x' } }),
     ).rejects.toMatchObject({ code: 'conflict' })
   })
 

@@ -151,7 +151,7 @@ describe.skipIf(skipReason)('pull requests API', () => {
     // A small cap cuts the patch at a line boundary and says so; the file list stays whole.
     const capped = await readPullRequestDiff({
       db: server.db.database.db,
-      forge: server.deps.localForge,
+      forgeFor: server.deps.forgeFor,
       user: { ...User.parse((await api('GET', '/me')).json), isAdmin: true },
       repositoryId: repo.id,
       number: pr.number,

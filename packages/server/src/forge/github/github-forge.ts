@@ -7,6 +7,7 @@ import { createGitHubClient, type GitHubRetryOpts } from './github-client.ts'
 import { mergeGitHubPull } from './github-merge.ts'
 import { gitHubIdentity, gitHubPermissionOf } from './github-people.ts'
 import { pollGitHubEvents } from './github-poll.ts'
+import { listGitHubPullCommits, readGitHubPullDiff } from './github-pull-reading.ts'
 import { createOrUpdatePull, findOpenPull, toRef } from './github-pull-requests.ts'
 import { checkGitHubRepository } from './github-repo-check.ts'
 import { listReviewComments } from './github-review-comments.ts'
@@ -111,9 +112,24 @@ export function createGitHubForge(opts: GitHubForgeOpts): Forge {
       )
     },
 
-    async mergePullRequest(ref, request) {
+    async mergePullRequest(ref, pr, request) {
       const { repo, api } = await open(ref)
-      return mergeGitHubPull({ api, repo, ref, mirror: opts.pullRequests, request })
+      return mergeGitHubPull({ api, repo, pr, request })
+    },
+
+    async pullRequestDiff(ref, pr, options) {
+      const { repo, api } = await open(ref)
+      return readGitHubPullDiff({
+        api,
+        repo,
+        pr,
+        ...(options?.maxBytes ? { maxBytes: options.maxBytes } : {}),
+      })
+    },
+
+    async pullRequestCommits(ref, pr) {
+      const { repo, api } = await open(ref)
+      return listGitHubPullCommits({ api, repo, pr })
     },
 
     async reportCheck(ref, check) {

@@ -10,6 +10,7 @@ import { type PullRequestRow, pullRequestUrl } from '../../pull-requests/pull-re
 import type { Forge, PullRequestRef, RepoRef } from '../forge.ts'
 import { ensureBareRepository } from './ensure-bare-repository.ts'
 import { GIT_TOKEN_TTL_MS, mintGitToken, revokeGitTokens } from './git-token.ts'
+import { localPullCommits, localPullDiff, mergeLocalPull } from './local-pull-requests.ts'
 import { bareRepoPath } from './repo-path.ts'
 
 export type LocalForgeOpts = {
@@ -108,6 +109,10 @@ export function createLocalForge(opts: LocalForgeOpts): LocalForge {
       const row = await findOpenPullRequest(opts.db, local(repo).id, head)
       return row ? toRef(row, baseUrl(), false) : null
     },
+
+    mergePullRequest: (repo, pr, request) => mergeLocalPull(repoPath(local(repo)), pr, request),
+    pullRequestDiff: (repo, pr, options) => localPullDiff(repoPath(local(repo)), pr, options?.maxBytes),
+    pullRequestCommits: (repo, pr) => localPullCommits(repoPath(local(repo)), pr),
 
     async createPullRequest(draft) {
       local(draft.repo)

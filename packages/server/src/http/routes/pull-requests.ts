@@ -29,7 +29,8 @@ export const pullRequestRoutes = [
     path: '/repositories/:id/pulls',
     tag,
     summary: "List a repository's pull requests, newest first",
-    description: 'Pull requests of repositories on the built-in local forge. `state` keeps one state only.',
+    description:
+      'Pull requests of the repository: on the built-in local forge, or mirrored from GitHub (their `url` is the GitHub page). `state` keeps one state only.',
     params: RepositoryParams,
     query: PullRequestListQuery,
     response: page(PullRequest),
@@ -64,7 +65,7 @@ export const pullRequestRoutes = [
     handler: ({ deps, user, params }) =>
       listPullRequestCommits({
         db: deps.database.db,
-        forge: deps.localForge,
+        forgeFor: deps.forgeFor,
         user,
         repositoryId: params.id,
         number: params.number,
@@ -83,7 +84,7 @@ export const pullRequestRoutes = [
     handler: ({ deps, user, params }) =>
       readPullRequestDiff({
         db: deps.database.db,
-        forge: deps.localForge,
+        forgeFor: deps.forgeFor,
         user,
         repositoryId: params.id,
         number: params.number,
@@ -95,8 +96,10 @@ export const pullRequestRoutes = [
     tag,
     summary: 'Merge a pull request',
     description:
-      'Fast-forwards the base when the head descends from it, else writes a merge commit. Conflicts ' +
-      'answer 409 with `details.conflicts` (the paths). The linked task moves to `done`.',
+      'On the local forge: fast-forwards the base when the head descends from it, else writes a merge ' +
+      'commit. On GitHub: merges through its API (a merge commit, or squash or rebase when only those ' +
+      'are allowed). Conflicts answer 409 (on the local forge with `details.conflicts`, the paths). ' +
+      'The linked task moves to `done`.',
     params: PullParams,
     body: MergePullRequestBody,
     bodyOptional: true,
@@ -104,7 +107,8 @@ export const pullRequestRoutes = [
     handler: ({ deps, user, params, body }) =>
       mergePullRequest({
         db: deps.database.db,
-        forge: deps.localForge,
+        forgeFor: deps.forgeFor,
+        baseUrl: deps.localForge.baseUrl(),
         user,
         repositoryId: params.id,
         number: params.number,
