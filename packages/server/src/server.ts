@@ -18,6 +18,7 @@ import { createApp } from './http/app.ts'
 import type { AppDeps } from './http/deps.ts'
 import { createLogger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
+import { createLocalPullRequestStore } from './pull-requests/local-pull-request-store.ts'
 import { createPullRequestMirror } from './pull-requests/mirror-forge-pull-request.ts'
 import { createBlockedConnections } from './sandbox/blocked-connections.ts'
 import { createSandboxProvider, type HostedSandboxProvider } from './sandbox/create-sandbox-provider.ts'
@@ -88,8 +89,10 @@ export async function startServer(config: Config, options: StartServerOptions = 
       startEventHub(database, { onError: (err) => logger.error({ err }, 'event hub error') }),
     )
     const metrics = createMetrics({ sseSubscribers: () => hub.subscriberCount() })
-    const localForge = createLocalForge({
+    const localForge: LocalForge = createLocalForge({
       db: database.db,
+      // The store reads the forge's base URL only when a pull request is written, long after this.
+      pullRequests: createLocalPullRequestStore({ db: database.db, baseUrl: () => localForge.baseUrl() }),
       root: join(config.dataDir, 'forge'),
       authMode,
       publicUrl: config.SQUAD_PUBLIC_URL,

@@ -7,6 +7,7 @@ import { events, pullRequests } from '../../src/db/schema.ts'
 import { createLocalForge } from '../../src/forge/local/local-forge.ts'
 import { bareRepoPath } from '../../src/forge/local/repo-path.ts'
 import { createPullRequest } from '../../src/pull-requests/create-pull-request.ts'
+import { createLocalPullRequestStore } from '../../src/pull-requests/local-pull-request-store.ts'
 import { skipReason, testDbKind } from '../helpers/test-db.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { runForgeContract } from './forge.case.ts'
@@ -75,12 +76,14 @@ describe.skipIf(skipReason)('local forge', () => {
       github: null,
     }
     const db = server.db.database.db
-    const pending = createLocalForge({ db, root: '/srv/forge', authMode: 'none' })
+    const store = createLocalPullRequestStore({ db, baseUrl: () => 'http://127.0.0.1:4321' })
+    const pending = createLocalForge({ db, root: '/srv/forge', authMode: 'none', pullRequests: store })
     expect(() => pending.cloneUrl(repo)).toThrow(/not listening/)
     pending.setListenUrl('http://127.0.0.1:4321/')
     expect(pending.cloneUrl(repo)).toBe(`http://127.0.0.1:4321/git/${repo.squadId}/app.git`)
     const proxied = createLocalForge({
       db,
+      pullRequests: store,
       root: '/srv/forge',
       authMode: 'none',
       publicUrl: 'https://squad.example.com/',

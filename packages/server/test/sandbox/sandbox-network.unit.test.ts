@@ -201,6 +201,7 @@ describe.skipIf(skipSandbox)('sandbox network (local provider)', () => {
     const out = await run(
       NETWORK_OFF,
       [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
         'echo "proxy=${HTTP_PROXY:-none}"',
         'test -e /run/squad/egress.sock && echo socket || echo no-socket',
         probe('direct', `http://127.0.0.1:${port}/off`, 'direct'),

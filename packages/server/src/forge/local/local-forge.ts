@@ -4,17 +4,22 @@ import type { AuthMode } from '../../auth/auth-user.ts'
 import type { Db } from '../../db/database.ts'
 import { AppError } from '../../domain/errors.ts'
 import { runGit } from '../../git/run-git.ts'
-import { createPullRequest } from '../../pull-requests/create-pull-request.ts'
-import { findOpenPullRequest } from '../../pull-requests/find-open-pull-request.ts'
-import { type PullRequestRow, pullRequestUrl } from '../../pull-requests/pull-request-dto.ts'
-import type { Forge, PullRequestRef, RepoRef } from '../forge.ts'
+import type { Forge, PullRequestDraft, PullRequestRef, RepoRef } from '../forge.ts'
 import { ensureBareRepository } from './ensure-bare-repository.ts'
 import { GIT_TOKEN_TTL_MS, mintGitToken, revokeGitTokens } from './git-token.ts'
 import { localPullCommits, localPullDiff, mergeLocalPull } from './local-pull-requests.ts'
 import { bareRepoPath } from './repo-path.ts'
 
+/** Where the local forge keeps its pull requests: this server's database (pull-requests/local-pull-request-store.ts). */
+export type LocalPullRequestStore = {
+  findOpen(repo: RepoRef, head: string): Promise<PullRequestRef | null>
+  /** Opens one, or updates the open one of the same head (`created: false`). */
+  open(draft: PullRequestDraft): Promise<PullRequestRef>
+}
+
 export type LocalForgeOpts = {
   db: Db
+  pullRequests: LocalPullRequestStore
   /** Where the bare repositories live: `<dataDir>/forge`. */
   root: string
   /** Unused since credentials are minted in every auth mode (a push always needs a token); kept for server.ts. */
@@ -41,16 +46,6 @@ export type LocalForge = Omit<Forge, 'credentials'> & {
   /** The bare repository of a local repository on disk. */
   repoPath(repo: { squadId: string; name: string }): string
 }
-
-const toRef = (row: PullRequestRow, baseUrl: string, created: boolean): PullRequestRef => ({
-  number: row.number,
-  url: pullRequestUrl(baseUrl, row.repositoryId, row.number),
-  state: row.state as PullRequestRef['state'],
-  head: row.head,
-  base: row.base,
-  title: row.title,
-  created,
-})
 
 export function createLocalForge(opts: LocalForgeOpts): LocalForge {
   const publicUrl = opts.publicUrl?.replace(/\/+$/, '')
@@ -105,27 +100,14 @@ export function createLocalForge(opts: LocalForgeOpts): LocalForge {
         await runGit(['symbolic-ref', 'HEAD', `refs/heads/${repo.defaultBranch}`], { cwd: path })
     },
 
-    async findOpenPullRequest(repo, head) {
-      const row = await findOpenPullRequest(opts.db, local(repo).id, head)
-      return row ? toRef(row, baseUrl(), false) : null
-    },
-
+    findOpenPullRequest: (repo, head) => opts.pullRequests.findOpen(local(repo), head),
     mergePullRequest: (repo, pr, request) => mergeLocalPull(repoPath(local(repo)), pr, request),
     pullRequestDiff: (repo, pr, options) => localPullDiff(repoPath(local(repo)), pr, options?.maxBytes),
     pullRequestCommits: (repo, pr) => localPullCommits(repoPath(local(repo)), pr),
 
     async createPullRequest(draft) {
       local(draft.repo)
-      const { pullRequest, created } = await createPullRequest({ db: opts.db, draft, baseUrl: baseUrl() })
-      return {
-        number: pullRequest.number,
-        url: pullRequest.url,
-        state: pullRequest.state,
-        head: pullRequest.head,
-        base: pullRequest.base,
-        title: pullRequest.title,
-        created,
-      }
+      return opts.pullRequests.open(draft)
     },
   }
 }
