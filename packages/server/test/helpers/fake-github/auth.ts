@@ -21,8 +21,12 @@ export type Caller =
 
 export type Denied = { status: 401 | 403 | 404; message: string }
 
-/** What an operation needs: an app/fine-grained permission and, for a user, a repository role. */
-export type Need = { permission: PermissionName; level: PermissionLevel; role: Role }
+/**
+ * What an operation needs: an app/fine-grained permission and, for a user, a repository role. A
+ * classic PAT needs `repo` (or `public_repo` on a public repository), or the narrower `scope` when
+ * the operation has one (`repo:status` for commit statuses).
+ */
+export type Need = { permission: PermissionName; level: PermissionLevel; role: Role; scope?: string }
 
 /** The secret in an Authorization header: `token X`, `Bearer X`, or Basic with X as the password. */
 export function credentialOf(header: string | undefined): string | null {
@@ -104,7 +108,10 @@ export function checkRepoAccess(state: FakeState, caller: Caller, repo: Repo, ne
     if (!levelCovers(token.permissions[need.permission], need.level)) return denied
   } else {
     const scopes = token.scopes ?? []
-    const reaches = scopes.includes('repo') || (!repo.private && scopes.includes('public_repo'))
+    const reaches =
+      scopes.includes('repo') ||
+      (!repo.private && scopes.includes('public_repo')) ||
+      (need.scope !== undefined && scopes.includes(need.scope))
     if (repo.private && !reaches) return hidden
     if (need.level === 'write' && !reaches) return denied
   }

@@ -107,6 +107,21 @@ export type CheckRun = {
   suiteId: number
 }
 
+/** A commit status (GitHub's statuses API: what a token without an App reports on a commit). */
+export type CommitStatus = {
+  id: number
+  /** The full sha of the commit it is on. */
+  sha: string
+  state: 'error' | 'failure' | 'pending' | 'success'
+  /** Compared case-insensitively, as GitHub does; the latest status of a context is its state. */
+  context: string
+  description: string | null
+  targetUrl: string | null
+  creator: Account
+  createdAt: string
+  updatedAt: string
+}
+
 export type Repo = {
   id: number
   owner: Account
@@ -121,6 +136,8 @@ export type Repo = {
   labels: Label[]
   issues: Issue[]
   checkRuns: CheckRun[]
+  /** Every status created, oldest first (GitHub keeps them all; the combined view takes the latest). */
+  statuses: CommitStatus[]
   nextNumber: number
   createdAt: string
   updatedAt: string

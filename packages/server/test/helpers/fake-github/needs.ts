@@ -41,6 +41,10 @@ export const NEEDS: Partial<Record<OperationId, Need>> = {
   'checks/list-for-ref': read('checks'),
   'checks/create': write('checks'),
   'checks/update': write('checks'),
+  // A classic PAT may use `repo:status` alone; creating a status takes push access.
+  'repos/create-commit-status': { ...write('statuses'), scope: 'repo:status' },
+  'repos/get-combined-status-for-ref': { ...read('statuses'), scope: 'repo:status' },
+  'repos/list-commit-statuses-for-ref': { ...read('statuses'), scope: 'repo:status' },
 }
 
 /**

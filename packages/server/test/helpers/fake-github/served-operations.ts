@@ -34,10 +34,13 @@ export const SERVED_OPERATIONS = [
   'pulls/request-reviewers',
   'pulls/update',
   'rate-limit/get',
+  'repos/create-commit-status',
   'repos/get',
   'repos/get-branch',
   'repos/get-collaborator-permission-level',
+  'repos/get-combined-status-for-ref',
   'repos/get-content',
+  'repos/list-commit-statuses-for-ref',
   'users/get-authenticated',
 ] as const
 
