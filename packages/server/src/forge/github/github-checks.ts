@@ -38,7 +38,8 @@ export async function reportGitHubCheck(input: {
       sha: check.headSha,
       state: statusStateOf(check),
       context: check.name,
-      description: check.title.slice(0, 140),
+      // GitHub takes 140 characters; whole ones (an emoji is two UTF-16 units).
+      description: Array.from(check.title).slice(0, 140).join(''),
       ...(check.detailsUrl ? { target_url: check.detailsUrl } : {}),
     })
     return { id: `status:${check.headSha}` }
