@@ -215,6 +215,34 @@ describe('fake GitHub: REST and git with a personal access token', () => {
     expect(all).toHaveLength(6)
     fake.expectNoViolations()
   })
+
+  it('sets commit statuses with a token (check runs are an App’s), on commits it has', SLOW, async () => {
+    const api = octokit(fake.createToken({ login: 'alice' }))
+    const repo = { owner: 'alice', repo: 'widgets' }
+    const sha = (await fake.branchSha('alice/widgets', 'main')) ?? ''
+    const { data: pending } = await api.repos.createCommitStatus({
+      ...repo,
+      sha,
+      state: 'pending',
+      context: 'Agent Squad',
+      description: 'Opening the pull request',
+      target_url: 'http://squad.example/squads/s/tasks/t',
+    })
+    expect(pending).toMatchObject({ state: 'pending', context: 'Agent Squad', creator: { login: 'alice' } })
+    await api.repos.createCommitStatus({ ...repo, sha, state: 'success', context: 'Agent Squad' })
+    expect(fake.commitStatuses('alice/widgets').map((s) => [s.sha, s.state])).toEqual([
+      [sha, 'pending'],
+      [sha, 'success'],
+    ])
+    await expect(
+      api.repos.createCommitStatus({ ...repo, sha: 'f'.repeat(40), state: 'success' }),
+    ).rejects.toMatchObject({ status: 422 })
+    const reader = octokit(fake.createToken({ login: 'alice', permissions: { contents: 'write' } }))
+    await expect(reader.repos.createCommitStatus({ ...repo, sha, state: 'success' })).rejects.toMatchObject({
+      status: 403,
+    })
+    fake.expectNoViolations()
+  })
 })
 
 describe('fake GitHub: git over HTTP only with tokens it minted', () => {

@@ -9,6 +9,7 @@ import type {
   Account,
   CheckRun,
   Comment,
+  CommitStatus,
   Issue,
   Label,
   Permissions,
@@ -25,6 +26,7 @@ import { issueHandlers } from './routes/issues.ts'
 import { pullHandlers } from './routes/pulls.ts'
 import { repoHandlers } from './routes/repos.ts'
 import { reviewHandlers } from './routes/reviews.ts'
+import { statusHandlers } from './routes/statuses.ts'
 import { SchemaRegistry } from './schema-registry.ts'
 import { type OperationId, SERVED_OPERATIONS } from './served-operations.ts'
 import { type CreateRepoOpts, type CreateTokenOpts, type CreateUserOpts, FakeState } from './state.ts'
@@ -38,7 +40,19 @@ import { WebhookSchemas } from './webhooks/schemas.ts'
 
 export type { RateLimitKnob, RequestRecord } from './core.ts'
 export type { Violation } from './openapi-operations.ts'
-export type { Account, CheckRun, Comment, Label, Permissions, Pull, Repo, Review, ReviewComment, Role }
+export type {
+  Account,
+  CheckRun,
+  Comment,
+  CommitStatus,
+  Label,
+  Permissions,
+  Pull,
+  Repo,
+  Review,
+  ReviewComment,
+  Role,
+}
 
 export type FakeGitHubApp = {
   id: number
@@ -88,6 +102,8 @@ export type FakeGitHub = {
   issue(repo: string, number: number): Issue
   labels(repo: string): Label[]
   checkRuns(repo: string): CheckRun[]
+  /** Commit statuses set on the repository's commits (what a token shows a run with), oldest first. */
+  commitStatuses(repo: string): CommitStatus[]
   comments(repo: string, number: number): Comment[]
   reviewRequests(repo: string, number: number): string[]
   reviews(repo: string, number: number): Review[]
@@ -111,6 +127,7 @@ const HANDLERS: Handlers = {
   ...reviewHandlers,
   ...issueHandlers,
   ...checkHandlers,
+  ...statusHandlers,
   ...appHandlers,
 }
 
@@ -230,6 +247,7 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     issue: (repo, number) => findIssue(repoOf(repo), number),
     labels: (repo) => repoOf(repo).labels,
     checkRuns: (repo) => repoOf(repo).checkRuns,
+    commitStatuses: (repo) => repoOf(repo).statuses,
     comments: (repo, number) => findIssue(repoOf(repo), number).comments,
     reviewRequests: (repo, number) => pullOf(repo, number).pull.requestedReviewers.map((u) => u.login),
     reviews: (repo, number) => pullOf(repo, number).pull.reviews,

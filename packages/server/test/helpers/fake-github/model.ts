@@ -107,6 +107,19 @@ export type CheckRun = {
   suiteId: number
 }
 
+/** A commit status (`POST /repos/{owner}/{repo}/statuses/{sha}`), what a token shows a run with. */
+export type CommitStatus = {
+  id: number
+  sha: string
+  state: 'error' | 'failure' | 'pending' | 'success'
+  context: string
+  description: string | null
+  targetUrl: string | null
+  creator: Account
+  createdAt: string
+  updatedAt: string
+}
+
 export type Repo = {
   id: number
   owner: Account
@@ -121,6 +134,7 @@ export type Repo = {
   labels: Label[]
   issues: Issue[]
   checkRuns: CheckRun[]
+  statuses: CommitStatus[]
   nextNumber: number
   createdAt: string
   updatedAt: string

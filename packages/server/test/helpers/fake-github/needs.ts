@@ -37,6 +37,7 @@ export const NEEDS: Partial<Record<OperationId, Need>> = {
   'issues/create-label': write('issues', 'triage'),
   'issues/add-labels': write('issues', 'triage'),
   'issues/remove-label': write('issues', 'triage'),
+  'repos/create-commit-status': write('statuses'),
   'checks/get': read('checks'),
   'checks/list-for-ref': read('checks'),
   'checks/create': write('checks'),

@@ -34,6 +34,7 @@ export const SERVED_OPERATIONS = [
   'pulls/request-reviewers',
   'pulls/update',
   'rate-limit/get',
+  'repos/create-commit-status',
   'repos/get',
   'repos/get-branch',
   'repos/get-collaborator-permission-level',

@@ -143,6 +143,7 @@ export class FakeState {
       labels: [],
       issues: [],
       checkRuns: [],
+      statuses: [],
       nextNumber: 1,
       createdAt: now,
       updatedAt: now,
