@@ -13,12 +13,18 @@ const docs = join(repoRoot, 'docs/screenshots')
 
 /**
  * Saves a screenshot under artifacts/screenshots (a CI artifact, git-ignored); with
- * SQUAD_UPDATE_SCREENSHOTS=1 also under docs/screenshots, where the README's pictures live.
+ * SQUAD_UPDATE_SCREENSHOTS=1 also under docs/screenshots, where the README's pictures live. `of`
+ * takes only that part of the page.
  */
-export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}) {
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean; of?: Locator } = {},
+) {
   mkdirSync(artifacts, { recursive: true })
   const file = join(artifacts, `${name}.png`)
-  await page.screenshot({ path: file, ...options })
+  if (options.of) await options.of.screenshot({ path: file })
+  else await page.screenshot({ path: file, ...(options.fullPage ? { fullPage: true } : {}) })
   if (process.env.SQUAD_UPDATE_SCREENSHOTS === '1') {
     mkdirSync(docs, { recursive: true })
     copyFileSync(file, join(docs, `${name}.png`))
