@@ -52,7 +52,11 @@ export const commit: Step = async (ctx) => {
   const staged = await gitOutput(ctx, ['diff', '--cached', '--name-status'])
   const head = await gitOutput(ctx, ['rev-parse', 'HEAD'])
   if (!staged) {
-    if (head === start) return { result: { no_changes: true, files: [] }, stop: 'no_changes' }
+    if (head === start)
+      return {
+        result: { no_changes: true, files: [], awaiting_review: await awaitingReview(ctx) },
+        stop: 'no_changes',
+      }
     // A previous life of this step already committed: keep that commit.
     const history = await commitsIn(ctx, `${base}..HEAD`)
     await ctx.store.updateExecution({ commitHistory: history })
@@ -94,6 +98,27 @@ export const commit: Step = async (ctx) => {
     return { status, path: path.join(' → ') }
   })
   return { result: { sha, message, files, branch_files: await branchFiles(ctx, base) } }
+}
+
+/**
+ * Whether the task's branch already waits for review: a pull request open for it (asked of the
+ * forge), or, on a remote without a pull-request API, the branch pushed by an earlier run. A run
+ * that changes nothing then leaves the task where its pull request has it, rather than calling it
+ * done while the pull request stays open. When the forge cannot say, the pushed branch decides.
+ */
+async function awaitingReview(ctx: ExecutionContext): Promise<boolean> {
+  const continued = ctx.results.branch?.continued === true
+  const branch = ctx.execution.gitBranch
+  if (!ctx.forge.capabilities.pullRequests || !branch) return continued
+  try {
+    return (await ctx.forge.findOpenPullRequest(ctx.repo, branch)) !== null
+  } catch (error) {
+    ctx.deps.logger.warn(
+      { err: error, execution: ctx.execution.id },
+      'looking up the open pull request failed',
+    )
+    return continued
+  }
 }
 
 /** Every file the branch changed since it left the default branch (the overlap check compares them). */
