@@ -1,11 +1,5 @@
 import type { Commit } from '@agent-squad/contract'
-import {
-  type CommitType,
-  commitScopeFor,
-  commitTypeFor,
-  commitTypes,
-  formatCommitMessage,
-} from '../../../git/conventional-commit.ts'
+import { commitHeaderFor, formatCommitMessage } from '../../../git/conventional-commit.ts'
 import { type ExecutionContext, resultString, type Step } from '../execution-context.ts'
 import { gitOutput, sandboxGit } from '../sandbox-git.ts'
 
@@ -40,8 +34,8 @@ export async function commitsIn(ctx: ExecutionContext, range: string): Promise<C
 }
 
 /**
- * Commits everything the agent changed as one Conventional Commit (type from the task's labels or
- * the agent, `Refs: task-{n}` footer). Nothing changed → the run ends as `no_changes`, with no PR.
+ * Commits everything the agent changed as one Conventional Commit (its header from the task's
+ * title, the agent and the labels: see commitHeaderFor; `Refs: task-{n}` footer). Nothing changed → the run ends as `no_changes`, with no PR.
  * Re-running after a crash finds the commit it already made instead of making another.
  */
 export const commit: Step = async (ctx) => {
@@ -63,20 +57,18 @@ export const commit: Step = async (ctx) => {
     return { result: { sha: head, files: [], resumed: true, branch_files: await branchFiles(ctx, base) } }
   }
   const agentResult = ctx.results.agent ?? {}
-  const labelsType = commitTypeFor(
-    ctx.task,
-    ctx.agent && ctx.agent.llmProvider !== 'script' ? 'model' : 'script',
-  )
-  const agentType = agentResult.commit_type
-  const type: CommitType = commitTypes.includes(agentType as CommitType)
-    ? (agentType as CommitType)
-    : labelsType
-  const scope =
-    (typeof agentResult.commit_scope === 'string' && agentResult.commit_scope) || commitScopeFor(ctx.task)
-  const subject =
-    (typeof agentResult.commit_subject === 'string' && agentResult.commit_subject) || ctx.task.title
+  const header = commitHeaderFor({
+    title: ctx.task.title,
+    labels: ctx.task.labels,
+    agentKind: ctx.agent && ctx.agent.llmProvider !== 'script' ? 'model' : 'script',
+    agent: {
+      type: agentResult.commit_type,
+      scope: agentResult.commit_scope,
+      subject: agentResult.commit_subject,
+    },
+  })
   const summary = typeof agentResult.summary === 'string' ? agentResult.summary : ''
-  const message = formatCommitMessage({ type, scope, subject, body: summary, taskNumber: ctx.task.number })
+  const message = formatCommitMessage({ ...header, body: summary, taskNumber: ctx.task.number })
   await ctx.store.gitProgress({
     operation: 'commit',
     phase: 'started',
