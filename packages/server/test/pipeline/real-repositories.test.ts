@@ -52,4 +52,78 @@ describe.skipIf(skip)('the pipeline on real repositories', () => {
     expect((await taskOf(task.id)).status).toBe('in_review')
     expect((await pullsOf(repo.id)).map((p) => p.state)).toEqual(['open'])
   })
+
+  const configure = async (squadId: string, config: Record<string, unknown>) => {
+    const res = await server.request('PATCH', `/api/v1/squads/${squadId}`, { body: { config } })
+    expect(res.status, JSON.stringify(res.json)).toBe(200)
+  }
+  const agentCommit = (message: string) =>
+    `git add -A && git -c user.name=Sandbox -c user.email=sandbox@example.com commit -qm '${message}'`
+
+  it('squashes the commits the agent made into one Conventional Commit, its type from the title', async () => {
+    const { squad, agent, repo } = await setupSquad(server, { 'README.md': '# Demo\n' })
+    const task = await createTask(server, squad.id, {
+      title: 'docs: tagline in README',
+      repository_id: repo.id,
+      assignee_id: agent.id,
+      script: [
+        'echo "A tagline" >> README.md',
+        agentCommit('direct push from sandbox'),
+        'echo notes > NOTES.md',
+        agentCommit('wip'),
+        'echo more >> NOTES.md',
+      ].join(' && '),
+    })
+    const done = await waitForExecution(server, (await startTask(server, task.id)).id)
+    expect(done.status, `${done.error}\n${await logOf(server, done.id)}`).toBe('succeeded')
+    expect(done.commit_history.map((c) => c.message.split('\n')[0])).toEqual(['docs: tagline in README'])
+    expect(done.commit_history[0]?.message).toContain('- direct push from sandbox')
+    const [pr] = await pullsOf(repo.id)
+    expect(pr?.title).toBe('docs: tagline in README')
+  })
+
+  it('keeps the agent’s commits with agent_commits: keep, rewording those that are not Conventional', async () => {
+    const { squad, agent, repo } = await setupSquad(server, { 'README.md': '# Demo\n' })
+    await configure(squad.id, { agent_commits: 'keep' })
+    const task = await createTask(server, squad.id, {
+      title: 'Fix typo in README',
+      repository_id: repo.id,
+      assignee_id: agent.id,
+      script: [
+        'echo one > one.txt',
+        agentCommit('direct push from sandbox'),
+        'echo two > two.txt',
+        agentCommit('test: a conventional one'),
+        'echo "# Demo!" > README.md',
+      ].join(' && '),
+    })
+    const done = await waitForExecution(server, (await startTask(server, task.id)).id)
+    expect(done.status, `${done.error}\n${await logOf(server, done.id)}`).toBe('succeeded')
+    expect(done.commit_history.map((c) => [c.message.split('\n')[0], c.author])).toEqual([
+      ['fix: direct push from sandbox', 'Sandbox'],
+      ['test: a conventional one', 'Sandbox'],
+      ['fix: fix typo in README', 'Codemod Bot'],
+    ])
+    expect(done.commit_history[0]?.message).toContain(`Refs: task-${task.number}`)
+  })
+
+  it('fails the commit step, naming the file and pointing at Git LFS, when a file is over the limit', async () => {
+    const { squad, agent, repo } = await setupSquad(server, { 'README.md': '# Demo\n' })
+    await configure(squad.id, { max_file_size_mb: 1 })
+    const task = await createTask(server, squad.id, {
+      title: 'Add the video',
+      repository_id: repo.id,
+      assignee_id: agent.id,
+      script: `head -c 2000000 /dev/urandom > big.bin && echo small > small.txt && ${agentCommit('add video')}`,
+    })
+    const done = await waitForExecution(server, (await startTask(server, task.id)).id)
+    expect(done.status).toBe('failed')
+    const step = done.steps.find((s) => s.name === 'commit')
+    expect(step?.status).toBe('failed')
+    expect(step?.error).toMatch(/big\.bin \(1\.9 MB\) is larger than the squad's limit of 1 MB per file/)
+    expect(step?.error).toContain('Git LFS')
+    expect(step?.error).not.toContain('small.txt')
+    expect(done.steps.find((s) => s.name === 'push')?.status).toBe('pending')
+    expect(await pullsOf(repo.id)).toHaveLength(0)
+  })
 })
