@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PullRequest, Task } from '@agent-squad/contract'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { skipReason } from '../helpers/test-db.ts'
@@ -18,14 +21,16 @@ const skip = skipReason ?? (hasBwrap ? null : 'bubblewrap is not installed (apt-
 /** The pipeline on repositories as people have them (issue 13): re-runs, titles, agent commits, sizes. */
 describe.skipIf(skip)('the pipeline on real repositories', () => {
   let server: TestServer
+  const dataDir = mkdtempSync(join(tmpdir(), 'squad-real-'))
   beforeAll(async () => {
     server = await startTestServer({
-      env: { SQUAD_WORKER: 'true' },
+      env: { SQUAD_WORKER: 'true', SQUAD_DATA_DIR: dataDir },
       engineTuning: { pollMs: 100, gitBaseDelayMs: 20 },
     })
   })
   afterAll(async () => {
     await server?.stop()
+    rmSync(dataDir, { recursive: true, force: true })
   })
 
   const taskOf = async (id: string) => Task.parse((await server.request('GET', `/api/v1/tasks/${id}`)).json)
@@ -44,7 +49,11 @@ describe.skipIf(skip)('the pipeline on real repositories', () => {
       script: 'grep -q goodbye README.md || sed -i s/hello/goodbye/ README.md',
     })
     const first = await waitForExecution(server, (await startTask(server, task.id)).id)
-    expect(first.status, await logOf(server, first.id)).toBe('succeeded')
+    const firstLog = await logOf(server, first.id)
+    expect(first.status, firstLog).toBe('succeeded')
+    // The cache's first clone, shown relative to the data folder, not at the host's path.
+    expect(firstLog).toContain(`Cloning into bare repository 'cache/repos/${repo.id}/mirror.git.tmp-`)
+    expect(firstLog).not.toContain(dataDir)
     expect((await taskOf(task.id)).status).toBe('in_review')
 
     const again = await waitForExecution(server, (await startTask(server, task.id)).id)
