@@ -166,6 +166,6 @@ async function awaitingReview(ctx: ExecutionContext): Promise<boolean> {
 
 /** Every file the branch changed since it left the default branch (the overlap check compares them). */
 async function branchFiles(ctx: ExecutionContext, base: string): Promise<string[]> {
-  const out = await gitOutput(ctx, ['diff', '--name-only', `${base}...HEAD`])
+  const out = await gitOutput(ctx, ['-c', 'core.quotePath=false', 'diff', '--name-only', `${base}...HEAD`])
   return out.split('\n').filter(Boolean)
 }
