@@ -7,7 +7,14 @@ import {
 } from './agent-conversation.ts'
 import { Agent } from './agents.ts'
 import { Id, Timestamp } from './common.ts'
-import { ConnectionBlocked, Execution, ExecutionStep, GitProgress, SandboxState } from './executions.ts'
+import {
+  ConnectionBlocked,
+  Execution,
+  ExecutionStep,
+  ExecutionWarning,
+  GitProgress,
+  SandboxState,
+} from './executions.ts'
 import { PullRequest } from './pull-requests.ts'
 import { Repository } from './repositories.ts'
 import { ExecutionOverlap, Review } from './reviews.ts'
@@ -67,6 +74,8 @@ export const events = {
   sandboxUpdated: defineEvent('sandbox.updated', 'execution', SandboxState),
   /** The agent tried to reach a destination its sandbox's network policy does not allow. */
   connectionBlocked: defineEvent('sandbox.connection_blocked', 'execution', ConnectionBlocked),
+  /** The run went on without something the repository has (its submodules, its LFS files' content). */
+  executionWarning: defineEvent('execution.warning', 'execution', ExecutionWarning),
   /** Two running executions on one repository changed the same files (warned before anyone merges). */
   overlapWarning: defineEvent('execution.overlap', 'task', ExecutionOverlap),
   /** A review of a task's pull request, by the reviewer agent or a person. */

@@ -120,6 +120,16 @@ export const SandboxState = z.object({
 })
 export type SandboxState = z.infer<typeof SandboxState>
 
+/**
+ * Something a run could not do for the repository but went on without, for the person to know:
+ * `submodules` not initialised (their folders stay empty), `lfs` files left as pointer text.
+ */
+export const ExecutionWarning = z.object({
+  kind: z.enum(['submodules', 'lfs']),
+  message: z.string(),
+})
+export type ExecutionWarning = z.infer<typeof ExecutionWarning>
+
 /** A connection the sandbox's network policy refused (e.g. to the server's own machine). */
 export const ConnectionBlocked = z.object({
   host: z.string(),

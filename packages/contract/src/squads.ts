@@ -68,6 +68,14 @@ export const DEFAULT_MENTION_HANDLE = '@agent-squad'
 /** The default `issue_label`: an issue given this label becomes a task on the board. */
 export const DEFAULT_ISSUE_LABEL = 'agent-squad'
 
+/** How commits an agent makes itself reach the branch (the squad's `agent_commits`). */
+export const AgentCommits = z.enum(['squash', 'keep'])
+export type AgentCommits = z.infer<typeof AgentCommits>
+/** The default `max_file_size_mb`: the largest file one run may commit, in megabytes. */
+export const DEFAULT_MAX_FILE_SIZE_MB = 10
+/** The default `max_change_size_mb`: the most one run may add to the repository, in megabytes. */
+export const DEFAULT_MAX_CHANGE_SIZE_MB = 50
+
 /** Settings a squad applies to every task it runs; each field has a server-side default. */
 const configFields = {
   max_concurrency: z.number().int().min(1).max(64),
@@ -100,6 +108,15 @@ const configFields = {
   revision_allowlist: z.array(GitHubLogin).max(100),
   /** GitHub: open the squad's pull requests as drafts (a person marks them ready for review). */
   draft_pull_requests: z.boolean(),
+  /**
+   * Commits the agent made itself: `squash` (default) folds them into the run's one Conventional
+   * Commit; `keep` keeps them, rewording each whose message is not a Conventional Commit.
+   */
+  agent_commits: AgentCommits,
+  /** The largest file a run may commit, in megabytes (default 10): a larger one fails the commit step. */
+  max_file_size_mb: z.number().positive().max(100_000),
+  /** The most a run may add to the repository, all files together, in megabytes (default 50). */
+  max_change_size_mb: z.number().positive().max(100_000),
 }
 type ConfigFields = typeof configFields
 
@@ -114,6 +131,9 @@ export const SquadConfig = z.strictObject({
   issue_label: configFields.issue_label.optional(),
   revision_allowlist: configFields.revision_allowlist.optional(),
   draft_pull_requests: configFields.draft_pull_requests.optional(),
+  agent_commits: configFields.agent_commits.optional(),
+  max_file_size_mb: configFields.max_file_size_mb.optional(),
+  max_change_size_mb: configFields.max_change_size_mb.optional(),
 })
 export type SquadConfig = z.infer<typeof SquadConfig>
 

@@ -65,6 +65,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       cliAgentFor(agent) ?? (agent && isBuiltinProvider(agent.llmProvider) ? builtin : script),
     redactor: options.redactor,
     secretBox: secretBoxFromConfig(config),
+    dataDir: config.dataDir,
     cacheRoot: join(config.dataDir, 'cache', 'repos'),
     patchesDir: join(config.dataDir, 'patches'),
     ...(options.workspaceOwner ? { workspaceOwner: options.workspaceOwner } : {}),

@@ -93,13 +93,107 @@ const typeByLabel: Record<string, CommitType> = {
   format: 'style',
 }
 
-/** The commit type for a task: from its first label that names one, else from the kind of agent. */
-export function commitTypeFor(task: { labels: string[] }, agentKind: 'script' | 'model'): CommitType {
-  for (const label of task.labels) {
+/** The type a task's first label names, or null. */
+function labelType(labels: string[]): CommitType | null {
+  for (const label of labels) {
     const type = typeByLabel[label.toLowerCase().replace(/^type:\s*/, '')]
     if (type) return type
   }
-  return agentKind === 'script' ? 'chore' : 'feat'
+  return null
+}
+
+/** The commit type for a task: from its first label that names one, else from the kind of agent. */
+export function commitTypeFor(task: { labels: string[] }, agentKind: 'script' | 'model'): CommitType {
+  return labelType(task.labels) ?? (agentKind === 'script' ? 'chore' : 'feat')
+}
+
+/** The type a title's first word implies (`Fix typo…` is a fix, `Add…` a feature), or null. */
+const typeByVerb: Record<string, CommitType> = Object.fromEntries(
+  (
+    [
+      ['fix fixes fixed correct corrects resolve resolves repair patch hotfix', 'fix'],
+      ['add adds added implement implements introduce support create allow enable', 'feat'],
+      ['remove removes delete drop rename refactor simplify extract move clean cleanup tidy', 'refactor'],
+      ['document documents docs', 'docs'],
+      ['test tests', 'test'],
+      ['bump upgrade', 'chore'],
+      ['optimize optimise speed', 'perf'],
+      ['format reformat lint', 'style'],
+    ] as const
+  ).flatMap(([verbs, type]) => verbs.split(' ').map((verb) => [verb, type])),
+)
+
+function verbType(title: string): CommitType | null {
+  const word = /^\s*([A-Za-z]+)/.exec(title)?.[1]?.toLowerCase()
+  return (word && typeByVerb[word]) || null
+}
+
+/** A scope as a header may carry it (lower case, no spaces or brackets), or null. */
+function validScope(scope: unknown): string | null {
+  const lower = typeof scope === 'string' ? scope.trim().toLowerCase() : ''
+  return /^[a-z0-9][a-z0-9._/-]*$/.test(lower) ? lower : null
+}
+
+export type ConventionalPrefix = {
+  type: CommitType
+  scope: string | null
+  breaking: boolean
+  subject: string
+}
+
+/**
+ * The Conventional prefix a title or subject already starts with (`docs: tagline in README`,
+ * `Fix(API)!: drop v1`, `feature: dark mode`), split from the rest; null when its first word is not
+ * a commit type (`Note: …` stays a subject).
+ */
+export function splitConventionalPrefix(text: string): ConventionalPrefix | null {
+  const m = /^\s*([A-Za-z]+)(?:\(([^()\s]*)\))?(!)?:\s+(\S.*)$/s.exec(text)
+  if (!m?.[1] || !m[4]) return null
+  const word = m[1].toLowerCase()
+  const type = commitTypes.includes(word as CommitType) ? (word as CommitType) : typeByLabel[word]
+  if (!type) return null
+  return {
+    type,
+    scope: validScope(m[2]),
+    breaking: Boolean(m[3]),
+    subject: m[4].trim(),
+  }
+}
+
+/**
+ * THE rule for the header of a run's commit. The subject is the agent's, else the task's title,
+ * without any Conventional prefix it carries (never `chore: docs: …`). The type is, in order: the
+ * prefix the title was written with; the type the agent chose; a prefix in the agent's subject;
+ * the task's labels; the title's first word (fix, add, remove, …); and last the kind of agent. The
+ * scope likewise: the title's, the agent's, the `scope:` label.
+ */
+export function commitHeaderFor(options: {
+  title: string
+  labels: string[]
+  agentKind: 'script' | 'model'
+  agent?: { type?: unknown; scope?: unknown; subject?: unknown }
+}): { type: CommitType; scope: string | null; breaking: boolean; subject: string } {
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value : null)
+  const titled = splitConventionalPrefix(options.title)
+  const agentSubject = text(options.agent?.subject)
+  const agentPrefix = agentSubject ? splitConventionalPrefix(agentSubject) : null
+  const agentType = commitTypes.includes(options.agent?.type as CommitType)
+    ? (options.agent?.type as CommitType)
+    : null
+  const subject = agentPrefix?.subject ?? agentSubject ?? titled?.subject ?? options.title
+  const type =
+    titled?.type ??
+    agentType ??
+    agentPrefix?.type ??
+    labelType(options.labels) ??
+    verbType(subject) ??
+    (options.agentKind === 'script' ? 'chore' : 'feat')
+  return {
+    type,
+    scope: titled?.scope ?? validScope(options.agent?.scope) ?? agentPrefix?.scope ?? commitScopeFor(options),
+    breaking: Boolean(titled?.breaking || agentPrefix?.breaking),
+    subject,
+  }
 }
 
 /** A `scope:xyz` label becomes the commit scope. */
@@ -134,12 +228,15 @@ function wrap(text: string, width: number): string {
 export function formatCommitMessage(options: {
   type: CommitType
   scope?: string | null
+  /** A breaking change: `type(scope)!: subject`. */
+  breaking?: boolean
   subject: string
   body?: string
   taskNumber: number
 }): string {
-  const prefix = `${options.type}${options.scope ? `(${options.scope})` : ''}: `
-  let subject = options.subject
+  const prefix = `${options.type}${options.scope ? `(${options.scope})` : ''}${options.breaking ? '!' : ''}: `
+  // A subject that carries a prefix of its own would double it.
+  let subject = (splitConventionalPrefix(options.subject)?.subject ?? options.subject)
     .replace(/\s+/g, ' ')
     .trim()
     .replace(/[.\s]+$/, '')

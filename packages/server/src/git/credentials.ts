@@ -23,15 +23,20 @@ const NO_PROMPTS = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', SSH_ASKPASS:
  */
 const NO_HELPER = { GIT_CONFIG_KEY_0: 'credential.helper', GIT_CONFIG_VALUE_0: '' }
 
-/** The environment of one git command with HTTP credentials (an ssh key needs a file: see below). */
-export function gitCredentialEnv(credentials: GitCredentials): Record<string, string> {
+/**
+ * The environment of one git command with HTTP credentials (an ssh key needs a file: see below).
+ * With `scope` (a URL such as `https://forge.example/`) the header goes only to URLs under it
+ * (`http.<url>.extraHeader`): a command that also reaches other hosts (submodules) sends it to none
+ * of them.
+ */
+export function gitCredentialEnv(credentials: GitCredentials, scope?: string): Record<string, string> {
   if (!credentials || !('httpHeader' in credentials))
     return { ...NO_PROMPTS, ...NO_HELPER, GIT_CONFIG_COUNT: '1' }
   return {
     ...NO_PROMPTS,
     ...NO_HELPER,
     GIT_CONFIG_COUNT: '2',
-    GIT_CONFIG_KEY_1: 'http.extraHeader',
+    GIT_CONFIG_KEY_1: scope ? `http.${scope}.extraHeader` : 'http.extraHeader',
     GIT_CONFIG_VALUE_1: credentials.httpHeader,
   }
 }

@@ -70,23 +70,32 @@ async function authenticateGit(c: Context, deps: AppDeps, service: Service): Pro
 }
 
 /**
- * What the caller may push (forge/local/push-policy.ts). An execution's token reaches only its own
- * execution's repository, and pushes only the branch that execution records.
+ * What the caller may push (forge/local/push-policy.ts). An execution's token reaches its own
+ * execution's repository, and pushes only the branch that execution records; it may also fetch
+ * (never push) the other repositories of the execution's squad, which a repository's submodules
+ * can name.
  */
 async function pusherOf(
   deps: AppDeps,
   caller: GitCaller,
-  repository: { id: string; name: string },
+  repository: { id: string; name: string; squadId: string },
+  service: Service,
 ): Promise<Pusher> {
   const executionId = caller.tokenName ? executionOfToken(caller.tokenName) : null
   if (executionId === null) return { kind: 'person' }
   const [row] = Id.safeParse(executionId).success
     ? await deps.database.db
-        .select({ branch: taskExecutions.gitBranch, repositoryId: tasks.repositoryId })
+        .select({
+          branch: taskExecutions.gitBranch,
+          repositoryId: tasks.repositoryId,
+          squadId: taskExecutions.squadId,
+        })
         .from(taskExecutions)
         .innerJoin(tasks, eq(tasks.id, taskExecutions.taskId))
         .where(eq(taskExecutions.id, executionId))
     : []
+  if (row && service === 'git-upload-pack' && row.squadId === repository.squadId)
+    return { kind: 'execution', branch: row.repositoryId === repository.id ? row.branch : null }
   if (row?.repositoryId !== repository.id)
     throw new AppError(
       'forbidden',
@@ -147,7 +156,7 @@ async function serveGit(c: Context, deps: AppDeps): Promise<Response> {
   const caller = await authenticateGit(c, deps, service)
   const { user } = caller
   const repository = await findServedRepository(deps, user, squadId, name)
-  const pusher = await pusherOf(deps, caller, repository)
+  const pusher = await pusherOf(deps, caller, repository, service)
   const forge = deps.localForge
   await forge.ensureRepository({
     id: repository.id,

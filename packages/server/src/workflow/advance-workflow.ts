@@ -32,7 +32,13 @@ const columnAfter: Record<RunOutcome, TaskStatus> = {
  */
 export async function advanceWorkflow(
   tx: Executor,
-  options: { execution: ExecutionRow; outcome: RunOutcome; agentResult: Record<string, unknown> | undefined },
+  options: {
+    execution: ExecutionRow
+    outcome: RunOutcome
+    agentResult: Record<string, unknown> | undefined
+    /** The task's branch has a pull request open (or, without a pull-request API, is pushed for review). */
+    awaitingReview?: boolean
+  },
 ): Promise<NewEvent[]> {
   const { execution, outcome } = options
   // The squad's row lock first: every board change takes it, and the inserts below check keys against it.
@@ -94,8 +100,9 @@ export async function advanceWorkflow(
     // The review itself failed or was cancelled: the implementation and its pull request stand,
     // so the task stays in review (for a person, or a review started again) rather than "failed".
     column = 'in_review'
-  } else if (outcome === 'no_changes' && reason === 'revision') {
-    // Nothing changed in answer to the review: the pull request is still open, for a human to judge.
+  } else if (outcome === 'no_changes' && (reason === 'revision' || options.awaitingReview)) {
+    // Nothing changed in answer to the review, or on running the task again: its pull request is
+    // still open, for a human to judge, so the task stays in review (done is for a merged one).
     column = 'in_review'
   }
   // A follow-up queued above already moved the task; otherwise it goes where this run left it.

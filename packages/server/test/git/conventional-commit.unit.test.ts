@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { taskBranchName } from '../../src/git/branch-name.ts'
 import { classifyGitError } from '../../src/git/classify-git-error.ts'
 import {
+  commitHeaderFor,
   commitScopeFor,
   commitTypeFor,
   formatCommitMessage,
@@ -75,6 +76,45 @@ describe('conventional commits', () => {
     expect(commitScopeFor({ labels: ['scope:API'] })).toBe('api')
     expect(taskBranchName(7)).toBe('task-7')
     expect(() => taskBranchName(0)).toThrow()
+  })
+})
+
+describe('the header of a run commit', () => {
+  const header = (
+    title: string,
+    labels: string[] = [],
+    agent: Parameters<typeof commitHeaderFor>[0]['agent'] = {},
+    agentKind: 'script' | 'model' = 'script',
+  ) => {
+    const h = commitHeaderFor({ title, labels, agentKind, agent })
+    return formatCommitMessage({ ...h, taskNumber: 1 }).split('\n')[0]
+  }
+
+  it('uses a Conventional prefix the title already has, once', () => {
+    expect(header('docs: tagline in README')).toBe('docs: tagline in README')
+    expect(header('docs: tagline in README', ['bug'])).toBe('docs: tagline in README')
+    expect(header('Fix(API)!: Drop the v1 routes')).toBe('fix(api)!: drop the v1 routes')
+    expect(header('feature: dark mode')).toBe('feat: dark mode')
+    // A prefix in the agent's subject is not doubled either, and a title's wins over the agent's type.
+    expect(header('Tagline', [], { type: 'feat', subject: 'feat: add a tagline' }, 'model')).toBe(
+      'feat: add a tagline',
+    )
+    expect(header('docs: tagline', [], { type: 'feat', subject: 'Add the tagline' }, 'model')).toBe(
+      'docs: add the tagline',
+    )
+    // Not a type: part of the subject.
+    expect(header('Note: the cache is cold')).toBe('chore: note: the cache is cold')
+  })
+
+  it('infers the type from the title when no label names one', () => {
+    expect(header('Fix typo in the README')).toBe('fix: fix typo in the README')
+    expect(header('Add a dark mode', [], {}, 'script')).toBe('feat: add a dark mode')
+    expect(header('Remove the unused cache')).toBe('refactor: remove the unused cache')
+    expect(header('Document the API')).toBe('docs: document the API')
+    expect(header('Bump dependencies', [], {}, 'model')).toBe('chore: bump dependencies')
+    expect(header('Fix typo in the README', ['documentation'])).toBe('docs: fix typo in the README')
+    expect(header('Make it better', [], {}, 'model')).toBe('feat: make it better')
+    expect(header('Make it better', [], {}, 'script')).toBe('chore: make it better')
   })
 })
 

@@ -164,6 +164,20 @@ describe.skipIf(skipReason)('pull requests API', () => {
     expect(capped.files).toHaveLength(5)
   })
 
+  it('names files as written in the diff, Unicode included, not octal-escaped', async () => {
+    const { repo, work, push } = await newRepoWithMain('unicode-names')
+    await gitOk(work, ['checkout', '-q', '-b', 'task-1'])
+    await commitFiles(work, { 'docs/CCTV监控.txt': 'camera\n' }, 'docs: cameras')
+    await push('task-1')
+    const pr = await openPr(repo, 'task-1')
+    const diff = PullRequestDiff.parse(
+      (await api('GET', `/repositories/${repo.id}/pulls/${pr.number}/diff`)).json,
+    )
+    expect(diff.files.map((f) => f.path)).toEqual(['docs/CCTV监控.txt'])
+    expect(diff.patch).toContain('diff --git a/docs/CCTV监控.txt b/docs/CCTV监控.txt\n')
+    expect(diff.patch).toContain('+++ b/docs/CCTV监控.txt\n')
+  })
+
   it('fast-forwards when the head descends from the base, and keeps the diff readable afterwards', async () => {
     const { repo, work, push, remoteSha } = await newRepoWithMain('ff')
     await gitOk(work, ['checkout', '-q', '-b', 'task-2'])

@@ -18,13 +18,14 @@ describe.skipIf(skipReason)('the execution log writer', () => {
     await test?.drop()
   })
 
-  const writer = () => {
+  const writer = (options: { partialLineMs?: number; dataDir?: string } = {}) => {
     const scope = { squadId: newId(), taskId: newId(), executionId: newId() }
     const log = createLogWriter({
       db: test.database.db,
       scope,
       redactor: new Redactor([token, 'hunter22']),
       flushIntervalMs: 20,
+      ...options,
     })
     const stored = async () =>
       (
@@ -83,5 +84,58 @@ describe.skipIf(skipReason)('the execution log writer', () => {
       { stream: 'system', step: 'agent', attempt: 2, text: '$ echo hi\n' },
       { stream: 'stdout', step: 'agent', attempt: 2, text: 'hi ***\n' },
     ])
+  })
+
+  it('stores a progress line at its last state, not every percentage', async () => {
+    const { log, stored } = writer()
+    log.setStep('provision', 1)
+    for (let p = 0; p <= 100; p += 5)
+      log.write('stderr', `Receiving objects: ${String(p).padStart(3)}% (${p}/100)\r`)
+    log.write('stderr', 'Receiving objects: 100% (100/100), done.\nResolving deltas:  50% (1/2)\r')
+    log.write('stderr', 'Resolving deltas: 100% (2/2), done.\r\n')
+    await log.close()
+    expect((await stored()).map((e) => e.text).join('')).toBe(
+      'Receiving objects: 100% (100/100), done.\nResolving deltas: 100% (2/2), done.\r\n',
+    )
+  })
+
+  it('keeps stdout and stderr line-whole: a line of one waits while the other prints', async () => {
+    const { log, stored } = writer()
+    log.setStep('agent', 1)
+    log.write('stdout', 'compiling ')
+    log.write('stderr', 'warning: unused variable\n')
+    log.write('stdout', 'done\n')
+    await log.close()
+    expect((await stored()).map((e) => [e.stream, e.text])).toEqual([
+      ['stderr', 'warning: unused variable\n'],
+      ['stdout', 'compiling done\n'],
+    ])
+  })
+
+  it('shows a line still being written after a while, as it stands', async () => {
+    const { log, stored } = writer({ partialLineMs: 50 })
+    log.setStep('agent', 1)
+    log.write('stdout', 'Continue? [y/N] ')
+    let text = ''
+    for (let tries = 0; tries < 100 && !text; tries++) {
+      await sleep(20)
+      text = (await stored()).map((e) => e.text).join('')
+    }
+    expect(text).toBe('Continue? [y/N] ')
+    await log.close()
+  })
+
+  it('shows paths in the data folder relative to it', async () => {
+    const { log, stored } = writer({ dataDir: '/home/me/.squad/data' })
+    log.setStep('provision', 1)
+    log.write(
+      'stderr',
+      "Cloning into bare repository '/home/me/.squad/data/cache/repos/r1/mirror.git.tmp-1'...\n",
+    )
+    log.write('system', 'Unpushed work saved in /home/me/.squad/data/patches/x.patch\n')
+    await log.close()
+    expect((await stored()).map((e) => e.text).join('')).toBe(
+      "Cloning into bare repository 'cache/repos/r1/mirror.git.tmp-1'...\nUnpushed work saved in patches/x.patch\n",
+    )
   })
 })

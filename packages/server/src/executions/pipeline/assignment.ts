@@ -30,8 +30,21 @@ export async function assignmentFor(ctx: ExecutionContext): Promise<AgentAssignm
   if (mode === 'review') {
     const base = resultString(ctx, 'provision', 'base_commit')
     if (!base) throw new Error('the provision step recorded no base commit')
-    const diff = await gitOutput(ctx, ['diff', '--no-color', '--no-ext-diff', `${base}...HEAD`])
-    const files = await gitOutput(ctx, ['diff', '--name-only', `${base}...HEAD`])
+    const diff = await gitOutput(ctx, [
+      '-c',
+      'core.quotePath=false',
+      'diff',
+      '--no-color',
+      '--no-ext-diff',
+      `${base}...HEAD`,
+    ])
+    const files = await gitOutput(ctx, [
+      '-c',
+      'core.quotePath=false',
+      'diff',
+      '--name-only',
+      `${base}...HEAD`,
+    ])
     const earlier = await db
       .select({ id: taskExecutions.id })
       .from(taskExecutions)

@@ -1,6 +1,7 @@
 import type {
   ConnectionBlocked,
   ExecutionStatus,
+  ExecutionWarning,
   GitProgress,
   SandboxState,
   StepName,
@@ -153,6 +154,9 @@ export function createExecutionStore(db: Db, ids: { executionId: string; squadId
       await db.transaction((tx) =>
         appendEvent(tx, { type: 'sandbox.connection_blocked', ...scope, payload: blocked }),
       )
+    },
+    async warning(warning: ExecutionWarning) {
+      await db.transaction((tx) => appendEvent(tx, { type: 'execution.warning', ...scope, payload: warning }))
     },
     async sandboxState(state: SandboxState) {
       await db.transaction((tx) => appendEvent(tx, { type: 'sandbox.updated', ...scope, payload: state }))

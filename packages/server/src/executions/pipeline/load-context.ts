@@ -75,6 +75,7 @@ export async function loadContext(deps: PipelineDeps, execution: ExecutionRow, s
     db,
     scope: ids,
     redactor,
+    ...(deps.dataDir ? { dataDir: deps.dataDir } : {}),
     onError: (error) =>
       deps.logger.error({ err: error, execution: execution.id }, 'writing log events failed'),
   })

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.ts'
 import { appendEvents, type NewEvent } from '../../events/append-event.ts'
 import { type Redactor, StreamRedactor } from '../../secrets/redactor.ts'
+import { LineAssembler } from './log-lines.ts'
 
 type Stream = 'stdout' | 'stderr' | 'system'
 
@@ -29,6 +30,16 @@ export type LogWriterOptions = {
   maxEventChars?: number
   /** Beyond this, output is dropped (with one notice) so a runaway command cannot fill the database. */
   maxStoredChars?: number
+  /**
+   * A line still being written (a prompt, or a progress line) is held back for its newline at most
+   * this long, then shown as it stands.
+   */
+  partialLineMs?: number
+  /**
+   * The server's data folder: paths inside it are shown relative to it (`cache/repos/…`), never as
+   * the host's absolute path.
+   */
+  dataDir?: string
   onError?: (error: unknown) => void
 }
 
@@ -43,6 +54,8 @@ export const restartBoundary = (step: string, attempt: number) =>
 /**
  * Turns a command's output into `log` events: redacted (secrets split across chunks of a stream
  * included; the pipeline's own `system` messages are whole and mark the end of a command's output),
+ * line-whole (stdout and stderr never meet mid-line; progress updates of a line collapse to its
+ * last state: log-lines.ts), with paths in the server's data folder shown relative to it,
  * coalesced by time and size so a chatty command costs a few inserts a second, and capped per
  * execution. Each event names the step and the attempt of that step it belongs to.
  */
@@ -50,7 +63,12 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   const interval = options.flushIntervalMs ?? 100
   const maxEvent = options.maxEventChars ?? 32 * 1024
   const maxStored = options.maxStoredChars ?? 50 * 1024 * 1024
+  const partialLineMs = options.partialLineMs ?? 1000
   const redactors = new Map<Stream, StreamRedactor>()
+  const lines = new Map<Stream, LineAssembler>()
+  const dataDir = options.dataDir?.replace(/\/+$/, '')
+  const relative = (text: string) =>
+    dataDir ? text.replaceAll(`${dataDir}/`, '').replaceAll(dataDir, '.') : text
   type Entry = { stream: Stream; step: string | null; attempt?: number; boundary?: 'restart'; text: string }
   let pending: Entry[] = []
   let pendingChars = 0
@@ -69,6 +87,22 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       redactors.set(stream, r)
     }
     return r
+  }
+
+  const linesOf = (stream: Stream) => {
+    let l = lines.get(stream)
+    if (!l) {
+      l = new LineAssembler({ maxPartial: maxEvent, map: relative })
+      lines.set(stream, l)
+    }
+    return l
+  }
+  let partialTimer: NodeJS.Timeout | null = null
+  /** Lets the lines still being written through, as they stand (a prompt waiting for input). */
+  const releasePartials = () => {
+    if (partialTimer) clearTimeout(partialTimer)
+    partialTimer = null
+    for (const [stream, l] of lines) enqueue(stream, l.take())
   }
 
   const enqueue = (stream: Stream, text: string) => {
@@ -132,17 +166,23 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   }
 
   const drainRedactors = () => {
-    for (const [stream, r] of redactors) enqueue(stream, r.end())
+    for (const [stream, r] of redactors) enqueue(stream, linesOf(stream).push(r.end()))
+    releasePartials()
   }
 
   return {
     write(stream, text) {
-      if (stream !== 'system') return enqueue(stream, redactorOf(stream).push(text))
+      if (stream !== 'system') {
+        const l = linesOf(stream)
+        enqueue(stream, l.push(redactorOf(stream).push(text)))
+        if (l.pending) partialTimer ??= setTimeout(releasePartials, partialLineMs)
+        return
+      }
       // The pipeline writes its own messages whole, between commands: the commands' output is
       // complete by then, so its held-back tails go first, and the message is redacted at once.
       // (Holding back its tail too would move the end of "$ git push …" below git's output.)
       drainRedactors()
-      enqueue('system', options.redactor.redact(text))
+      enqueue('system', relative(options.redactor.redact(text)))
     },
     setStep(next, nextAttempt) {
       drainRedactors()

@@ -27,6 +27,8 @@ export type PipelineDeps = {
   blocked?: BlockedConnections
   /** The server's public base URL, for links back to a task's Work page from a forge (check runs). */
   publicUrl?(): string
+  /** The server's data folder: the log shows paths inside it relative to it. */
+  dataDir?: string
   /** Where repository mirrors and base checkouts live (see git/workspace-cache.ts). */
   cacheRoot: string
   /** Where unpushed work is saved before a sandbox is destroyed. */

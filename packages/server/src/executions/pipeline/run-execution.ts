@@ -208,6 +208,11 @@ async function runSteps(
   await ctx.log.close()
   // The task's next column and the workflow's next run (review, revision, subtasks) commit with the end.
   await ctx.store.finish(outcome, error, (tx, finished) =>
-    advanceWorkflow(tx, { execution: finished, outcome, agentResult: ctx.results.agent }),
+    advanceWorkflow(tx, {
+      execution: finished,
+      outcome,
+      agentResult: ctx.results.agent,
+      awaitingReview: ctx.results.commit?.awaiting_review === true,
+    }),
   )
 }

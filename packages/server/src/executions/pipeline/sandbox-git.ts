@@ -15,7 +15,16 @@ import { type ExecutionContext, requireSandbox, resultString } from './execution
 
 export type SandboxGitOptions = {
   /** Reaches the forge: runs with network on, credentials in its environment, retried when transient. */
-  remote?: { credentials: GitCredentials; operation: GitProgress['operation'] }
+  remote?: {
+    credentials: GitCredentials
+    operation: GitProgress['operation']
+    /** Send an HTTP credential only to URLs under this one (the forge's), for a command reaching others too. */
+    credentialScope?: string
+    /** What the command may reach instead of the forge alone (it must include the forge). */
+    network?: NetworkPolicy
+    /** Run it once: a failure is reported, not retried (a best-effort command). */
+    once?: boolean
+  }
   env?: Record<string, string>
   stdin?: string
   /** Resolve with the result instead of throwing on a non-zero exit. */
@@ -151,14 +160,16 @@ export async function sandboxGit(ctx: ExecutionContext, args: string[], options:
         timeoutMs: ctx.deps.limits.gitTimeoutMs,
         envs: {
           ...HARDENED_ENV,
-          ...(options.remote ? (ssh?.env ?? gitCredentialEnv(options.remote.credentials)) : {}),
+          ...(options.remote
+            ? (ssh?.env ?? gitCredentialEnv(options.remote.credentials, options.remote.credentialScope))
+            : {}),
           // The proxy variables exempt loopback (for the agent's own local servers); the forge may
           // be on this machine's loopback, and only the egress proxy can reach it from a sandbox.
           ...(options.remote && sandbox.proxyUrl ? { NO_PROXY: '', no_proxy: '' } : {}),
           ...options.env,
         },
         ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
-        ...(options.remote ? { network: forgeNetwork(destination) } : {}),
+        ...(options.remote ? { network: options.remote.network ?? forgeNetwork(destination) } : {}),
         onStdout: (d) => {
           if (!options.quiet) ctx.log.write('stdout', d)
         },
@@ -179,7 +190,7 @@ export async function sandboxGit(ctx: ExecutionContext, args: string[], options:
       )
     }
   }
-  if (!options.remote) return once()
+  if (!options.remote || options.remote.once) return once()
   const operation = options.remote.operation
   return withRetry(once, {
     attempts: ctx.deps.limits.gitAttempts,

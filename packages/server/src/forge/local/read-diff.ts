@@ -73,7 +73,8 @@ export async function readDiff(
   const base = range.baseTip ? await mergeBase(gitDir, range.baseTip, range.headSha) : null
   const from = base ?? (await emptyTree(gitDir))
   const git = (args: string[], max?: number) =>
-    runGit(['diff', ...DIFF_OPTIONS, ...args, from, range.headSha, '--'], {
+    // Names as written (`CCTV监控.txt`), not octal-escaped: the patch's headers are shown as file names.
+    runGit(['-c', 'core.quotePath=false', 'diff', ...DIFF_OPTIONS, ...args, from, range.headSha, '--'], {
       cwd: gitDir,
       ...(max === undefined ? {} : { maxStdoutBytes: max + 1 }),
     })

@@ -1,11 +1,13 @@
 import { mirrorBranchHead } from '../../../git/workspace-cache.ts'
 import { type ExecutionContext, resultString, type Step } from '../execution-context.ts'
 import { sandboxGit } from '../sandbox-git.ts'
+import { fetchSubmodulesAndLfs } from '../submodules-and-lfs.ts'
 
 /**
  * Creates the task's branch from the base commit. When `task-{n}` already exists on the remote (an
  * earlier attempt pushed it, or review feedback is being addressed) the work continues on it, so
- * follow-ups land on the same branch and the same pull request.
+ * follow-ups land on the same branch and the same pull request. Its submodules and Git LFS files
+ * are then fetched where the squad may reach them (submodules-and-lfs.ts).
  */
 export const branch: Step = async (ctx: ExecutionContext) => {
   const name = ctx.execution.gitBranch
@@ -13,6 +15,8 @@ export const branch: Step = async (ctx: ExecutionContext) => {
   if (!name || !base) throw new Error('the execution has no branch name or base commit')
   const existing = await remoteBranchHead(ctx, name)
   await sandboxGit(ctx, ['switch', '--quiet', '-C', name, existing ?? base])
+  // At the branch's start, so submodules sit at the commits it records, not the base's.
+  const extras = await fetchSubmodulesAndLfs(ctx)
   // Both ids are full object names, and `switch -C` leaves HEAD at exactly the one it was given.
   const head = existing ?? base
   await ctx.store.gitProgress({
@@ -23,7 +27,9 @@ export const branch: Step = async (ctx: ExecutionContext) => {
       ? `continuing ${name} at ${head.slice(0, 8)}`
       : `created ${name} from ${base.slice(0, 8)}`,
   })
-  return { result: { branch: name, base_commit: base, start_commit: head, continued: Boolean(existing) } }
+  return {
+    result: { branch: name, base_commit: base, start_commit: head, continued: Boolean(existing), ...extras },
+  }
 }
 
 /**

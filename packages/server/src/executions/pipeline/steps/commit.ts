@@ -1,11 +1,12 @@
-import type { Commit } from '@agent-squad/contract'
+import { type Commit, DEFAULT_MAX_CHANGE_SIZE_MB, DEFAULT_MAX_FILE_SIZE_MB } from '@agent-squad/contract'
+import { AppError } from '../../../domain/errors.ts'
+import { changeSizeProblem } from '../../../git/change-size.ts'
 import {
-  type CommitType,
-  commitScopeFor,
-  commitTypeFor,
-  commitTypes,
+  commitHeaderFor,
   formatCommitMessage,
+  parseConventionalCommit,
 } from '../../../git/conventional-commit.ts'
+import { changedFiles, rewordAgentCommits } from '../agent-commits.ts'
 import { type ExecutionContext, resultString, type Step } from '../execution-context.ts'
 import { gitOutput, sandboxGit } from '../sandbox-git.ts'
 
@@ -40,64 +41,131 @@ export async function commitsIn(ctx: ExecutionContext, range: string): Promise<C
 }
 
 /**
- * Commits everything the agent changed as one Conventional Commit (type from the task's labels or
- * the agent, `Refs: task-{n}` footer). Nothing changed → the run ends as `no_changes`, with no PR.
- * Re-running after a crash finds the commit it already made instead of making another.
+ * Commits everything the agent changed as one Conventional Commit (its header from the task's
+ * title, the agent and the labels: see commitHeaderFor; `Refs: task-{n}` footer). Commits the agent
+ * made itself are squashed into it, or with the squad's `agent_commits: keep` kept and reworded
+ * where they are not Conventional (agent-commits.ts). A change over the squad's size limits fails
+ * here, before anything is committed. Nothing changed → the run ends as `no_changes`, with no PR.
+ * Running again after a crash redoes the same commit (squash) or finds it (keep).
  */
 export const commit: Step = async (ctx) => {
   const start = resultString(ctx, 'branch', 'start_commit')
   const base = resultString(ctx, 'provision', 'base_commit')
   if (!start || !base) throw new Error('branch step results are missing')
-  await sandboxGit(ctx, ['add', '--all'], { quiet: true })
-  const staged = await gitOutput(ctx, ['diff', '--cached', '--name-status'])
-  const head = await gitOutput(ctx, ['rev-parse', 'HEAD'])
-  if (!staged) {
-    if (head === start) return { result: { no_changes: true, files: [] }, stop: 'no_changes' }
-    // A previous life of this step already committed: keep that commit.
-    const history = await commitsIn(ctx, `${base}..HEAD`)
-    await ctx.store.updateExecution({ commitHistory: history })
-    return { result: { sha: head, files: [], resumed: true, branch_files: await branchFiles(ctx, base) } }
-  }
   const agentResult = ctx.results.agent ?? {}
-  const labelsType = commitTypeFor(
-    ctx.task,
-    ctx.agent && ctx.agent.llmProvider !== 'script' ? 'model' : 'script',
-  )
-  const agentType = agentResult.commit_type
-  const type: CommitType = commitTypes.includes(agentType as CommitType)
-    ? (agentType as CommitType)
-    : labelsType
-  const scope =
-    (typeof agentResult.commit_scope === 'string' && agentResult.commit_scope) || commitScopeFor(ctx.task)
-  const subject =
-    (typeof agentResult.commit_subject === 'string' && agentResult.commit_subject) || ctx.task.title
-  const summary = typeof agentResult.summary === 'string' ? agentResult.summary : ''
-  const message = formatCommitMessage({ type, scope, subject, body: summary, taskNumber: ctx.task.number })
-  await ctx.store.gitProgress({
-    operation: 'commit',
-    phase: 'started',
-    percent: null,
-    message: message.split('\n')[0] ?? '',
+  const header = commitHeaderFor({
+    title: ctx.task.title,
+    labels: ctx.task.labels,
+    agentKind: ctx.agent && ctx.agent.llmProvider !== 'script' ? 'model' : 'script',
+    agent: {
+      type: agentResult.commit_type,
+      scope: agentResult.commit_scope,
+      subject: agentResult.commit_subject,
+    },
   })
-  await sandboxGit(ctx, ['commit', '--quiet', '--file=-'], { stdin: message, env: agentIdentity(ctx) })
+  const keep = ctx.squadConfig.agent_commits === 'keep'
+  await sandboxGit(ctx, ['add', '--all'], { quiet: true })
+  // A commit with this run's footer is the step's own, from before a crash: not the agent's.
+  const ours = (c: Commit) => {
+    const parsed = parseConventionalCommit(c.message)
+    return !('error' in parsed) && parsed.footers.Refs === `task-${ctx.task.number}`
+  }
+  const agentCommits = (await commitsIn(ctx, `${start}..HEAD`)).filter((c) => !ours(c))
+  if (agentCommits.length > 0)
+    ctx.log.write(
+      'system',
+      `The agent made ${agentCommits.length} commit${agentCommits.length === 1 ? '' : 's'} itself: ${keep ? 'kept (agent_commits: keep), reworded where not Conventional' : 'squashed into the run’s commit'}\n`,
+    )
+  if (keep) await rewordAgentCommits(ctx, start, header, agentIdentity(ctx))
+  // Squashed: the branch goes back to where the run started, with all of its work in the index.
+  else await sandboxGit(ctx, ['reset', '--quiet', '--soft', start], { quiet: true })
+  await guardChangeSize(ctx, start)
+  const staged = await gitOutput(ctx, ['-c', 'core.quotePath=false', 'diff', '--cached', '--name-status'])
+  const head = await gitOutput(ctx, ['rev-parse', 'HEAD'])
+  if (!staged && head === start)
+    return {
+      result: { no_changes: true, files: [], awaiting_review: await awaitingReview(ctx) },
+      stop: 'no_changes',
+    }
+  const summary = typeof agentResult.summary === 'string' ? agentResult.summary : ''
+  const squashed = keep ? [] : agentCommits.map((c) => `- ${c.message.split('\n')[0]}`)
+  const body = squashed.length
+    ? `${summary.trim()}\n\nSquashed from the agent's commits:\n${squashed.join('\n')}`.trim()
+    : summary
+  const message = formatCommitMessage({ ...header, body, taskNumber: ctx.task.number })
+  if (staged) {
+    await ctx.store.gitProgress({
+      operation: 'commit',
+      phase: 'started',
+      percent: null,
+      message: message.split('\n')[0] ?? '',
+    })
+    await sandboxGit(ctx, ['commit', '--quiet', '--file=-'], { stdin: message, env: agentIdentity(ctx) })
+  }
   const sha = await gitOutput(ctx, ['rev-parse', 'HEAD'])
   const history = await commitsIn(ctx, `${base}..HEAD`)
   await ctx.store.updateExecution({ commitHistory: history })
+  const last = history[history.length - 1]?.message.split('\n')[0] ?? ''
   await ctx.store.gitProgress({
     operation: 'commit',
     phase: 'finished',
     percent: 100,
-    message: `${sha.slice(0, 8)} ${message.split('\n')[0]}`,
+    message: `${sha.slice(0, 8)} ${last}`,
   })
-  const files = staged.split('\n').map((line) => {
-    const [status = '', ...path] = line.split('\t')
-    return { status, path: path.join(' → ') }
+  const files = (
+    await gitOutput(ctx, ['-c', 'core.quotePath=false', 'diff', '--name-status', `${start}..HEAD`])
+  )
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [status = '', ...path] = line.split('\t')
+      return { status, path: path.join(' → ') }
+    })
+  return {
+    result: {
+      sha,
+      message: staged ? message : (history[history.length - 1]?.message ?? ''),
+      files,
+      branch_files: await branchFiles(ctx, base),
+    },
+  }
+}
+
+/** Fails the step, naming the files, when the run's change is over the squad's size limits. */
+async function guardChangeSize(ctx: ExecutionContext, start: string) {
+  const mb = 1024 * 1024
+  const problem = changeSizeProblem(await changedFiles(ctx, start), {
+    maxFileBytes: (ctx.squadConfig.max_file_size_mb ?? DEFAULT_MAX_FILE_SIZE_MB) * mb,
+    maxChangeBytes: (ctx.squadConfig.max_change_size_mb ?? DEFAULT_MAX_CHANGE_SIZE_MB) * mb,
   })
-  return { result: { sha, message, files, branch_files: await branchFiles(ctx, base) } }
+  if (!problem) return
+  await ctx.store.gitProgress({ operation: 'commit', phase: 'failed', percent: null, message: 'too large' })
+  throw new AppError('validation_failed', problem)
+}
+
+/**
+ * Whether the task's branch already waits for review: a pull request open for it (asked of the
+ * forge), or, on a remote without a pull-request API, the branch pushed by an earlier run. A run
+ * that changes nothing then leaves the task where its pull request has it, rather than calling it
+ * done while the pull request stays open. When the forge cannot say, the pushed branch decides.
+ */
+async function awaitingReview(ctx: ExecutionContext): Promise<boolean> {
+  const continued = ctx.results.branch?.continued === true
+  const branch = ctx.execution.gitBranch
+  if (!ctx.forge.capabilities.pullRequests || !branch) return continued
+  try {
+    return (await ctx.forge.findOpenPullRequest(ctx.repo, branch)) !== null
+  } catch (error) {
+    ctx.deps.logger.warn(
+      { err: error, execution: ctx.execution.id },
+      'looking up the open pull request failed',
+    )
+    return continued
+  }
 }
 
 /** Every file the branch changed since it left the default branch (the overlap check compares them). */
 async function branchFiles(ctx: ExecutionContext, base: string): Promise<string[]> {
-  const out = await gitOutput(ctx, ['diff', '--name-only', `${base}...HEAD`])
+  const out = await gitOutput(ctx, ['-c', 'core.quotePath=false', 'diff', '--name-only', `${base}...HEAD`])
   return out.split('\n').filter(Boolean)
 }

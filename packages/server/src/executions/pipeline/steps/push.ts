@@ -37,7 +37,9 @@ async function rebaseIfBaseMoved(
     env: agentIdentity(ctx),
   })
   if (rebase.exitCode !== 0) {
-    const conflicts = (await gitOutput(ctx, ['diff', '--name-only', '--diff-filter=U']))
+    const conflicts = (
+      await gitOutput(ctx, ['-c', 'core.quotePath=false', 'diff', '--name-only', '--diff-filter=U'])
+    )
       .split('\n')
       .filter(Boolean)
     await sandboxGit(ctx, ['rebase', '--abort'], { allowFailure: true, quiet: true })

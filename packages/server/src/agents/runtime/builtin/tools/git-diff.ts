@@ -14,7 +14,7 @@ export const gitDiffTool = Tool.define('git_diff', {
   paths: ['path'],
   async execute({ path }, ctx) {
     // Intent-to-add makes new files show in the diff without staging their content.
-    const command = `git add --intent-to-add --all -- ${shellCommand([path])} 2>/dev/null; ${shellCommand(['git', 'diff', '--no-color', '--no-ext-diff', 'HEAD', '--', path])}`
+    const command = `git add --intent-to-add --all -- ${shellCommand([path])} 2>/dev/null; ${shellCommand(['git', '-c', 'core.quotePath=false', 'diff', '--no-color', '--no-ext-diff', 'HEAD', '--', path])}`
     const result = await runInSandbox(ctx, command)
     if (result.exitCode !== 0)
       return { output: `Error: git diff failed: ${result.stderr.trim()}`, failed: true }
