@@ -34,8 +34,9 @@ export function TaskDialog({ squadId, task, initialStatus, agents, repositories,
     status: task?.status ?? initialStatus ?? 'backlog',
     priority: task?.priority ?? 'medium',
     labels: task?.labels.join(', ') ?? '',
-    assignee_id: task?.assignee_id ?? agents.find((a) => a.is_active)?.id ?? '',
-    repository_id: task?.repository_id ?? repositories[0]?.id ?? '',
+    // A stored task shows what is stored, "none" included; only a new one gets suggestions.
+    assignee_id: task ? (task.assignee_id ?? '') : (agents.find((a) => a.is_active)?.id ?? ''),
+    repository_id: task ? (task.repository_id ?? '') : (repositories[0]?.id ?? ''),
     script: task?.script ?? '',
   })
   const [errors, setErrors] = useState<Record<string, string>>({})
