@@ -32,7 +32,7 @@ function renderDialog(stored: Task | undefined) {
   return { calls, onClose }
 }
 
-const valueOf = (label: string) => (screen.getByLabelText(label) as HTMLSelectElement).value
+const selected = (label: string) => (screen.getByLabelText(label) as HTMLSelectElement).value
 
 describe('the task dialog', () => {
   afterEach(() => {
@@ -42,8 +42,8 @@ describe('the task dialog', () => {
 
   it('shows a task stored without a repository or assignee as such, and saving it keeps them empty', async () => {
     const { calls, onClose } = renderDialog(task(1, 'backlog', 0))
-    expect(valueOf('Repository')).toBe('')
-    expect(valueOf('Assignee')).toBe('')
+    expect(selected('Repository')).toBe('')
+    expect(selected('Assignee')).toBe('')
     fireEvent.click(screen.getByRole('button', { name: 'Save task' }))
     await waitFor(() => expect(onClose).toHaveBeenCalled())
     const patch = calls.find((c) => c.method === 'PATCH')?.body as Record<string, unknown>
@@ -53,8 +53,8 @@ describe('the task dialog', () => {
 
   it('offers the first repository and active agent for a new task', () => {
     renderDialog(undefined)
-    expect(valueOf('Repository')).toBe(hello.id)
-    expect(valueOf('Assignee')).toBe(ada.id)
+    expect(selected('Repository')).toBe(hello.id)
+    expect(selected('Assignee')).toBe(ada.id)
   })
 
   it('disables Start on a task without a repository, and says why before the click', async () => {
