@@ -70,7 +70,7 @@ describe('form messages', () => {
     shell(<SettingsForm squad={squad} />)
     fireEvent.change(screen.getByLabelText('Concurrency'), { target: { value: '0' } })
     fireEvent.click(screen.getByRole('button', { name: 'Save settings' }))
-    expect((await screen.findByRole('alert')).textContent).toBe('Must be a whole number from 1 to 64')
+    expect((await screen.findByRole('alert')).textContent).toBe('must be a whole number from 1 to 64')
   })
 
   it('does not ask for a reload when a name is taken, as a reload would not help', () => {

@@ -10,6 +10,7 @@ import {
 import { useState } from 'react'
 import { useCreateTask, useDeleteTask, useUpdateTask } from '../../shared/api/tasks.ts'
 import { Button } from '../../shared/ui/Button.tsx'
+import { ConfirmDialog } from '../../shared/ui/ConfirmDialog.tsx'
 import { Dialog } from '../../shared/ui/Dialog.tsx'
 import { Field, fieldErrors } from '../../shared/ui/Field.tsx'
 import { splitList } from '../../shared/ui/format.ts'
@@ -66,10 +67,7 @@ export function TaskDialog({ squadId, task, initialStatus, agents, repositories,
     const { status, ...rest } = body
     update.mutate({ id: task.id, body: status === task.status ? rest : body }, { onSuccess: onClose })
   }
-  const destroy = () => {
-    if (task && window.confirm(`Delete task #${task.number}? Its runs and history go with it.`))
-      remove.mutate(task.id, { onSuccess: onClose })
-  }
+  const [deleting, setDeleting] = useState(false)
 
   return (
     <Dialog title={task ? `Task #${task.number}` : 'New task'} onClose={onClose} wide>
@@ -167,11 +165,11 @@ export function TaskDialog({ squadId, task, initialStatus, agents, repositories,
           )}
         </div>
         <div className="span-2">
-          <InlineError error={mutation.error ?? remove.error} />
+          <InlineError error={mutation.error} />
         </div>
         <div className="form-actions span-2">
           {task ? (
-            <Button variant="danger" className="push-left" onClick={destroy} busy={remove.isPending}>
+            <Button variant="danger" className="push-left" onClick={() => setDeleting(true)}>
               Delete
             </Button>
           ) : null}
@@ -182,6 +180,19 @@ export function TaskDialog({ squadId, task, initialStatus, agents, repositories,
         </div>
       </form>
       {task ? <TaskRuns task={task} /> : null}
+      {task && deleting ? (
+        <ConfirmDialog
+          title={`Delete task #${task.number}?`}
+          confirmLabel={`Delete #${task.number}`}
+          danger
+          busy={remove.isPending}
+          error={remove.error}
+          onCancel={() => setDeleting(false)}
+          onConfirm={() => remove.mutate(task.id, { onSuccess: onClose })}
+        >
+          <p>Its runs and history go with it.</p>
+        </ConfirmDialog>
+      ) : null}
     </Dialog>
   )
 }

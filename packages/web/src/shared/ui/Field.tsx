@@ -9,9 +9,6 @@ export type FieldProps = {
   children: ReactElement<ControlProps>
 }
 
-/** The contract's messages start in lower case ("must be a UUID"); under a field they start a sentence. */
-const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
-
 /** A label, its control, a hint and the validation message, wired together for screen readers. */
 export function Field({ label, error, hint, children }: FieldProps) {
   const id = useId()
@@ -29,7 +26,7 @@ export function Field({ label, error, hint, children }: FieldProps) {
       {control}
       {error ? (
         <p id={note} className="field-message" role="alert">
-          {sentence(error)}
+          {error}
         </p>
       ) : hint ? (
         <p id={note} className="field-hint">
