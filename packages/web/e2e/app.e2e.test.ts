@@ -146,6 +146,10 @@ describe.skipIf(!hasChromium())(`web app end to end in Chromium against squad se
     await page.getByText('Hello from the agent').waitFor()
     await screenshot(page, 'pull-request')
     await page.getByTestId('merge').click()
+    await page
+      .getByRole('dialog', { name: 'Merge pull request #1?' })
+      .getByRole('button', { name: 'Merge' })
+      .click()
     await page.getByText(/^Merged #1/).waitFor()
 
     await watcher

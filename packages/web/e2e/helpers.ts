@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -100,4 +101,29 @@ export async function expectExecutionSucceeded(server: SquadServer, page: Page) 
       .join('; ')
     throw new Error(`execution ${execution.status}: ${execution.error ?? 'no error'} — ${steps}`)
   }
+}
+
+const axeScript = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+
+/**
+ * The accessibility problems axe-core finds on the page as it is now (WCAG 2 A and AA rules, the
+ * colour contrast of text included), one line each: rule, impact, and the elements it flags.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: axeScript })
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: typeof import('axe-core') }).axe
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations'],
+    })
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact ?? '',
+      targets: v.nodes.map(
+        (n) => `${n.target.join(' ')}${n.any[0]?.message ? ` (${n.any[0].message})` : ''}`,
+      ),
+    }))
+  })
+  return violations.map((v) => `${v.id} [${v.impact}]: ${v.targets.join('; ')}`)
 }
