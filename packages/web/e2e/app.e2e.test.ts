@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium())(`web app end to end in Chromium against squad se
     )
     state.repo = repos.items[0]
     expect(state.repo?.kind).toBe('local')
-    pushInitialCommit(server, state.repo?.clone_url ?? '')
+    await pushInitialCommit(server, state.repo?.clone_url ?? '')
   })
 
   it('creates a task and drags it to "To do"; another open board follows live', async () => {

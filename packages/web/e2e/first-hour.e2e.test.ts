@@ -90,7 +90,7 @@ describe.skipIf(!hasChromium())(`the first hour, in Chromium against squad serve
       `/squads/${squadId}/repositories`,
     )
     state.repoId = repos.items[0]?.id
-    pushInitialCommit(server, repos.items[0]?.clone_url ?? '')
+    await pushInitialCommit(server, repos.items[0]?.clone_url ?? '')
 
     await page.getByLabel('Concurrency', { exact: true }).fill('0')
     await page.getByRole('button', { name: 'Save settings' }).click()
