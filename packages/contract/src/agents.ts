@@ -43,7 +43,7 @@ export const Agent = z.object({
 export type Agent = z.infer<typeof Agent>
 
 export const CreateAgentBody = z.strictObject({
-  name: trimmed(1, 100),
+  name: trimmed(1, 100, 'Name'),
   role: Role,
   specialization: z.string().max(200).default(''),
   llm_provider: LlmProvider.default('script'),
@@ -55,7 +55,7 @@ export const CreateAgentBody = z.strictObject({
 export type CreateAgentBody = z.infer<typeof CreateAgentBody>
 
 export const UpdateAgentBody = z.strictObject({
-  name: trimmed(1, 100).optional(),
+  name: trimmed(1, 100, 'Name').optional(),
   role: Role.optional(),
   specialization: z.string().max(200).optional(),
   llm_provider: LlmProvider.optional(),

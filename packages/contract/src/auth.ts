@@ -10,7 +10,7 @@ export const User = z.object({
 export type User = z.infer<typeof User>
 
 export const CreateUserBody = z.strictObject({
-  name: trimmed(1, 100),
+  name: trimmed(1, 100, 'Name'),
   is_admin: z.boolean().default(false),
 })
 export type CreateUserBody = z.infer<typeof CreateUserBody>
@@ -28,7 +28,7 @@ export const ApiToken = z.object({
 export type ApiToken = z.infer<typeof ApiToken>
 
 export const CreateTokenBody = z.strictObject({
-  name: trimmed(1, 100),
+  name: trimmed(1, 100, 'Name'),
   /** Admins may mint a token for another user; everyone else gets one for themselves. */
   user_id: Id.optional(),
   expires_in_days: z.number().int().min(1).max(3650).optional(),

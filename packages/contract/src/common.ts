@@ -17,7 +17,22 @@ export const hasControlCharacters = (text: string) =>
     return code < 0x20 || code === 0x7f
   })
 
-export const trimmed = (min: number, max: number) => z.string().trim().min(min).max(max)
+/**
+ * Text with its surrounding blanks removed, `min`..`max` characters long. `what` names it in the
+ * messages a person reads under the form field ("Name is required"), the API's 422 included.
+ */
+export const trimmed = (min: number, max: number, what = 'This field') =>
+  z
+    .string()
+    .trim()
+    .min(min, { error: min === 1 ? `${what} is required` : `${what} needs at least ${min} characters` })
+    .max(max, { error: `${what} must be at most ${max} characters` })
+
+/** A whole number from `min` to `max`, whose every complaint states the range. */
+export const wholeNumber = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error })
+}
 
 export const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),

@@ -43,7 +43,7 @@ export type PullRequestListQuery = z.infer<typeof PullRequestListQuery>
 /** Close (`closed`) or reopen (`open`) a pull request, and/or change its title and body. */
 export const UpdatePullRequestBody = z.strictObject({
   state: z.enum(['open', 'closed']).optional(),
-  title: trimmed(1, 300).optional(),
+  title: trimmed(1, 300, 'Title').optional(),
   body: z.string().max(100_000).optional(),
 })
 export type UpdatePullRequestBody = z.infer<typeof UpdatePullRequestBody>

@@ -12,9 +12,9 @@ export type ReviewAuthorKind = z.infer<typeof ReviewAuthorKind>
 
 /** A remark on one place of the change. */
 export const ReviewComment = z.object({
-  path: trimmed(1, 500),
+  path: trimmed(1, 500, 'The file'),
   line: z.number().int().positive().nullable().default(null),
-  body: trimmed(1, 4000),
+  body: trimmed(1, 4000, 'The comment'),
 })
 export type ReviewComment = z.infer<typeof ReviewComment>
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Id, Timestamp, trimmed } from './common.ts'
+import { Id, Timestamp, trimmed, wholeNumber } from './common.ts'
 
 export const squadStatuses = ['active', 'archived'] as const
 export const SquadStatus = z.enum(squadStatuses)
@@ -21,7 +21,7 @@ export type WorkflowMode = z.infer<typeof WorkflowMode>
  */
 export const SquadWorkflow = z.strictObject({
   mode: WorkflowMode,
-  max_review_rounds: z.number().int().min(0).max(5).optional(),
+  max_review_rounds: wholeNumber(0, 5).optional(),
   subtasks: z.enum(['parallel', 'chain']).optional(),
 })
 export type SquadWorkflow = z.infer<typeof SquadWorkflow>
@@ -78,16 +78,12 @@ export const DEFAULT_MAX_CHANGE_SIZE_MB = 50
 
 /** Settings a squad applies to every task it runs; each field has a server-side default. */
 const configFields = {
-  max_concurrency: z.number().int().min(1).max(64),
+  max_concurrency: wholeNumber(1, 64),
   network: NetworkSetting,
   /** Destinations the `allowlist` mode allows (and any mode allows explicitly); replaces the default list. */
   network_allowlist: z.array(NetworkAllowEntry).max(200),
-  keep_failed_sandbox_minutes: z
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 24 * 60),
-  reviewers: z.array(trimmed(1, 100)).max(20),
+  keep_failed_sandbox_minutes: wholeNumber(0, 7 * 24 * 60),
+  reviewers: z.array(trimmed(1, 100, 'A reviewer')).max(20),
   workflow: SquadWorkflow,
   /**
    * GitHub: a comment on the pull request of one of the squad's tasks that mentions this handle
@@ -99,7 +95,7 @@ const configFields = {
     .trim()
     .regex(/^@[A-Za-z0-9][A-Za-z0-9-]{0,38}$/, 'must be @ and a GitHub login, such as @agent-squad'),
   /** GitHub: an issue given this label (default `agent-squad`) becomes a task linked to it. */
-  issue_label: trimmed(1, 50),
+  issue_label: trimmed(1, 50, 'The issue label'),
   /**
    * GitHub logins that may ask for a revision (review or mention) besides the people with write
    * access to the repository: outside collaborators, or everyone on a forge that cannot say who
@@ -162,14 +158,14 @@ export const Squad = z.object({
 export type Squad = z.infer<typeof Squad>
 
 export const CreateSquadBody = z.strictObject({
-  name: trimmed(1, 100),
+  name: trimmed(1, 100, 'Name'),
   description: z.string().max(10_000).default(''),
   config: SquadConfig.default({}),
 })
 export type CreateSquadBody = z.infer<typeof CreateSquadBody>
 
 export const UpdateSquadBody = z.strictObject({
-  name: trimmed(1, 100).optional(),
+  name: trimmed(1, 100, 'Name').optional(),
   description: z.string().max(10_000).optional(),
   status: SquadStatus.optional(),
   config: SquadConfigPatch.optional(),

@@ -73,7 +73,7 @@ export const Task = z.object({
 export type Task = z.infer<typeof Task>
 
 export const CreateTaskBody = z.strictObject({
-  title: trimmed(1, 300),
+  title: trimmed(1, 300, 'Title'),
   description: z.string().max(100_000).default(''),
   status: TaskStatus.default('backlog'),
   priority: TaskPriority.default('medium'),
@@ -90,7 +90,7 @@ export type CreateTaskBody = z.infer<typeof CreateTaskBody>
  * `position` places it at that index (clamped to the column's length) and shifts its neighbours.
  */
 export const UpdateTaskBody = z.strictObject({
-  title: trimmed(1, 300).optional(),
+  title: trimmed(1, 300, 'Title').optional(),
   description: z.string().max(100_000).optional(),
   status: TaskStatus.optional(),
   position: z.number().int().min(0).max(1_000_000).optional(),

@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium())(`web app end to end in Chromium against squad se
     )
     state.repo = repos.items[0]
     expect(state.repo?.kind).toBe('local')
-    pushInitialCommit(server, state.repo?.clone_url ?? '')
+    await pushInitialCommit(server, state.repo?.clone_url ?? '')
   })
 
   it('creates a task and drags it to "To do"; another open board follows live', async () => {
@@ -146,6 +146,10 @@ describe.skipIf(!hasChromium())(`web app end to end in Chromium against squad se
     await page.getByText('Hello from the agent').waitFor()
     await screenshot(page, 'pull-request')
     await page.getByTestId('merge').click()
+    await page
+      .getByRole('dialog', { name: 'Merge pull request #1?' })
+      .getByRole('button', { name: 'Merge' })
+      .click()
     await page.getByText(/^Merged #1/).waitFor()
 
     await watcher

@@ -1,8 +1,10 @@
-import { execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import type { ExecutionWithSteps } from '@agent-squad/contract'
 import type { Locator, Page } from 'playwright-core'
 import { apiCall, type SquadServer } from './squad-server.ts'
@@ -36,8 +38,13 @@ export async function screenshot(
  * default a README; `files` maps paths to contents). A push needs a token even with auth off, so
  * git asks `squad git-credential` for the one `squad serve` keeps in its data folder, as the
  * README's walk sets it up.
+ *
+ * Asynchronous on purpose: the push waits for the credential helper (a second Node process that
+ * loads the server's code, seconds on a busy machine), and a blocked event loop kept fetch's
+ * pooled connection past the server's keep-alive timeout, so the next API call failed with
+ * "other side closed".
  */
-export function pushInitialCommit(
+export async function pushInitialCommit(
   server: SquadServer,
   cloneUrl: string,
   files: Record<string, string> = { 'README.md': '# Webshop\n' },
@@ -46,19 +53,18 @@ export function pushInitialCommit(
   const helper = `!'${process.execPath}' '${squadBin}' git-credential --data-dir '${server.dataDir}'`
   const dir = mkdtempSync(join(tmpdir(), 'squad-e2e-src-'))
   const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=E2E', '-c', 'user.email=e2e@example.test', ...args], {
+    promisify(execFile)('git', ['-c', 'user.name=E2E', '-c', 'user.email=e2e@example.test', ...args], {
       cwd: dir,
-      stdio: 'pipe',
     })
   try {
-    git('init', '-q', '-b', 'main')
+    await git('init', '-q', '-b', 'main')
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, path)), { recursive: true })
       writeFileSync(join(dir, path), content)
     }
-    git('add', '.')
-    git('commit', '-q', '-m', 'Initial commit')
-    git('-c', `credential.helper=${helper}`, 'push', '-q', cloneUrl, 'main')
+    await git('add', '.')
+    await git('commit', '-q', '-m', 'Initial commit')
+    await git('-c', `credential.helper=${helper}`, 'push', '-q', cloneUrl, 'main')
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -106,4 +112,29 @@ export async function expectExecutionSucceeded(server: SquadServer, page: Page) 
       .join('; ')
     throw new Error(`execution ${execution.status}: ${execution.error ?? 'no error'} — ${steps}`)
   }
+}
+
+const axeScript = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+
+/**
+ * The accessibility problems axe-core finds on the page as it is now (WCAG 2 A and AA rules, the
+ * colour contrast of text included), one line each: rule, impact, and the elements it flags.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: axeScript })
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: typeof import('axe-core') }).axe
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations'],
+    })
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact ?? '',
+      targets: v.nodes.map(
+        (n) => `${n.target.join(' ')}${n.any[0]?.message ? ` (${n.any[0].message})` : ''}`,
+      ),
+    }))
+  })
+  return violations.map((v) => `${v.id} [${v.impact}]: ${v.targets.join('; ')}`)
 }

@@ -178,7 +178,7 @@ describe.skipIf(reason !== '')(`the team workflow runs from the board, in Chromi
       name: 'shop',
     })
     state.repo = repo
-    pushInitialCommit(server, repo.clone_url ?? '', files)
+    await pushInitialCommit(server, repo.clone_url ?? '', files)
     for (const [name, role] of [
       ['Lena', 'lead'],
       ['Bo', 'backend'],
@@ -293,7 +293,10 @@ describe.skipIf(reason !== '')(`the team workflow runs from the board, in Chromi
     await card(API).getByRole('button', { name: API }).click()
     const runs = page.getByRole('dialog').getByRole('region', { name: 'Runs' })
     await runs.locator('.run-list li').nth(3).waitFor()
-    await runs.locator('.run-list li', { hasText: 'first run' }).getByRole('link').click()
+    await runs
+      .locator('.run-list li', { hasText: 'first run' })
+      .getByRole('link', { name: /^Attempt/ })
+      .click()
     await page.waitForURL(/\/executions\//)
     await page.locator('.work-facts').getByText('first run').waitFor()
 
@@ -331,7 +334,11 @@ describe.skipIf(reason !== '')(`the team workflow runs from the board, in Chromi
       .locator('.run-list li')
       .nth(1)
       .waitFor()
-    await page.getByRole('dialog').locator('.run-list li', { hasText: 'first run' }).getByRole('link').click()
+    await page
+      .getByRole('dialog')
+      .locator('.run-list li', { hasText: 'first run' })
+      .getByRole('link', { name: /^Attempt/ })
+      .click()
     await page.waitForURL(/\/executions\//)
     await page.getByRole('heading', { name: `#${ui.number} ${UI}` }).waitFor()
     // A subtask's Work page leads back to its parent.

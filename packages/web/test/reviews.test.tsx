@@ -167,6 +167,45 @@ describe('the reviews panel', () => {
     expect(within(ada).getByText('Approved')).toBeTruthy()
   })
 
+  it('names the reader\'s own review "You", and says when its revision run changed nothing', async () => {
+    const me = uuid(7100)
+    const mine = review(1, 1, {
+      author_kind: 'user',
+      author_id: me,
+      author_name: 'local',
+      execution_id: null,
+      follow_up_execution_id: uuid(6300),
+    })
+    fakeApi([
+      {
+        method: 'GET',
+        path: /\/tasks\/[^/]+\/reviews$/,
+        handler: () => ({ items: [mine], next_cursor: null }),
+      },
+      {
+        method: 'GET',
+        path: /\/me$/,
+        handler: () => ({ id: me, name: 'local', is_admin: true, created_at: later(0) }),
+      },
+      {
+        method: 'GET',
+        path: /\/tasks\/[^/]+\/executions$/,
+        handler: () => ({
+          items: [{ id: uuid(6300), task_id: taskId, squad_id: squadId, attempt: 2, status: 'no_changes' }],
+          next_cursor: null,
+        }),
+      },
+    ])
+    renderReviews()
+    const item = (await screen.findByText('Review 1')).closest('li') as HTMLElement
+    await within(item).findByText('You')
+    expect(within(item).queryByText('local')).toBeNull()
+    expect(within(item).queryByText('person')).toBeNull()
+    expect((await within(item).findByTestId('follow-up-outcome')).textContent).toBe(
+      'made no changes: the pull request is as it was',
+    )
+  })
+
   it('posts "Request changes" with the text and points at the queued revision run', async () => {
     const followUp = uuid(6200)
     const calls = fakeApi([

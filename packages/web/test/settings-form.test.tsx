@@ -6,7 +6,7 @@ import { createQueryClient } from '../src/app/query-client.ts'
 import { SettingsForm } from '../src/features/squads/SettingsForm.tsx'
 import { ToastProvider } from '../src/shared/ui/Toast.tsx'
 import { fakeApi } from './helpers/fake-api.ts'
-import { later, squadId } from './helpers/fixtures.ts'
+import { agent, later, squadId } from './helpers/fixtures.ts'
 
 const squad: Squad = {
   id: squadId,
@@ -20,9 +20,15 @@ const squad: Squad = {
   updated_at: later(0),
 }
 
-function renderForm() {
+function renderForm(
+  agents = [
+    agent(1, { role: 'lead', llm_provider: 'openai' }),
+    agent(2, { role: 'reviewer', llm_provider: 'openai' }),
+  ],
+) {
   const calls = fakeApi([
     { method: 'PATCH', path: /\/squads\/[^/]+$/, handler: ({ body }) => ({ ...squad, ...(body as object) }) },
+    { method: 'GET', path: /\/agents$/, handler: () => ({ items: agents, next_cursor: null }) },
   ])
   render(
     <QueryClientProvider client={createQueryClient()}>
@@ -87,7 +93,7 @@ describe('squad settings: the workflow', () => {
     fireEvent.change(list, { target: { value: 'http://not-a-host/\n*.github.com' } })
     fireEvent.click(screen.getByRole('button', { name: 'Save settings' }))
     expect(screen.getByRole('alert').textContent).toMatch(/host name/)
-    expect(calls).toHaveLength(0)
+    expect(calls.filter((c) => c.method !== 'GET')).toHaveLength(0)
     fireEvent.change(list, { target: { value: 'registry.npmjs.org\n *.github.com:443 \n\n10.0.0.0/8' } })
     fireEvent.click(screen.getByRole('button', { name: 'Save settings' }))
     await waitFor(() => expect(calls.some((c) => c.method === 'PATCH')).toBe(true))
@@ -105,6 +111,25 @@ describe('squad settings: the workflow', () => {
     fireEvent.change(screen.getByLabelText('Max review rounds'), { target: { value: '9' } })
     fireEvent.click(screen.getByRole('button', { name: 'Save settings' }))
     expect(screen.getByRole('alert').textContent).toMatch(/5/)
-    expect(calls).toHaveLength(0)
+    expect(calls.filter((c) => c.method !== 'GET')).toHaveLength(0)
+  })
+  it('warns when team mode lacks a lead or a reviewer, before saving', async () => {
+    renderForm([
+      agent(1, { role: 'backend', llm_provider: 'script' }),
+      agent(2, { role: 'lead', llm_provider: 'script' }),
+    ])
+    fireEvent.change(screen.getByLabelText('Workflow'), { target: { value: 'team' } })
+    const warning = await screen.findByTestId('team-warning')
+    // A script agent can neither plan nor review: it does not count.
+    expect(warning.textContent).toMatch(/no lead and no reviewer/)
+    fireEvent.change(screen.getByLabelText('Workflow'), { target: { value: 'solo' } })
+    expect(screen.queryByTestId('team-warning')).toBeNull()
+  })
+
+  it('says nothing when the squad has both', async () => {
+    renderForm()
+    fireEvent.change(screen.getByLabelText('Workflow'), { target: { value: 'team' } })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(screen.queryByTestId('team-warning')).toBeNull()
   })
 })

@@ -31,7 +31,7 @@ export async function startExecution(options: {
     if (!task.repositoryId)
       throw new AppError(
         'validation_failed',
-        'This task has no repository: set repository_id before starting it',
+        'This task has no repository: choose one in its Repository field, then start it',
       )
     const agentId = input.agent_id ?? task.assigneeId
     const [agent]: (AgentRow | undefined)[] = agentId

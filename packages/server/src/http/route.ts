@@ -50,13 +50,34 @@ export const defineRoute = <P extends Schema, Q extends Schema, B extends Schema
   route: RouteDef<P, Q, B, R>,
 ): AnyRoute => route as AnyRoute
 
+/** What the collection before a path parameter holds, as a person names it ("Squad", "Pull request"). */
+const kinds: Record<string, string> = {
+  squads: 'Squad',
+  tasks: 'Task',
+  agents: 'Agent',
+  repositories: 'Repository',
+  executions: 'Execution',
+  reviews: 'Review',
+  secrets: 'Secret',
+  pulls: 'Pull request',
+  tokens: 'Token',
+  users: 'User',
+}
+
+/** The kind of thing `:field` names in `path` (`/squads/:id/board`, id → "Squad"). */
+function kindOf(path: string, field: string): string {
+  const segments = path.split('/')
+  const collection = segments[segments.indexOf(`:${field}`) - 1] ?? ''
+  return kinds[collection] ?? 'Item'
+}
+
 /** Path ids that are not UUIDs cannot name anything: answer 404 like any other unknown id. */
 export function parseParams(route: AnyRoute, raw: Record<string, string>) {
   if (!route.params) return {}
   const parsed = route.params.safeParse(raw)
   if (!parsed.success) {
     const field = String(parsed.error.issues[0]?.path[0] ?? 'id')
-    throw notFound('Resource', raw[field] ?? '')
+    throw notFound(kindOf(route.path, field), raw[field] ?? '')
   }
   return parsed.data
 }

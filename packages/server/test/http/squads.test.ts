@@ -111,4 +111,17 @@ describe.skipIf(skipReason)('squads API', () => {
     expect(missing.status).toBe(404)
     expect(ErrorBody.parse(missing.json).error.code).toBe('not_found')
   })
+  it('says what is wrong in words a person reads, naming the kind of thing an unknown id was for', async () => {
+    const said = async (method: string, path: string, body?: unknown) =>
+      ErrorBody.parse((await server.request(method, `/api/v1${path}`, body ? { body } : {})).json).error
+    expect((await said('POST', '/squads', { name: '  ' })).message).toBe(
+      'Invalid request body: name: Name is required',
+    )
+    expect((await said('POST', '/squads', { name: 'x', config: { max_concurrency: 0 } })).message).toBe(
+      'Invalid request body: config.max_concurrency: must be a whole number from 1 to 64',
+    )
+    expect((await said('GET', '/squads/not-a-uuid')).message).toBe('Squad not-a-uuid was not found')
+    expect((await said('GET', '/tasks/nope/executions')).message).toBe('Task nope was not found')
+    expect((await said('GET', '/repositories/x/pulls/1')).message).toBe('Repository x was not found')
+  })
 })

@@ -131,7 +131,9 @@ describe.skipIf(pipelineSkip)(`bad input and runaway scripts (agent timeout ${AG
     expect(noRepo.status, JSON.stringify(noRepo.json)).toBe(422)
     const body = ErrorBody.parse(noRepo.json)
     expect(body.error.code).toBe('validation_failed')
-    expect(body.error.message).toMatch(/no repository/)
+    expect(body.error.message).toBe(
+      'This task has no repository: choose one in its Repository field, then start it',
+    )
 
     const task = await newTask({ title: 'Not yours', script: 'true' })
     const foreign = await api('POST', `/tasks/${task.id}/executions`, world.stranger, {})

@@ -37,6 +37,7 @@ export function App() {
                 <Route index element={<SquadsPage />} />
                 <Route path="squads/:squadId" element={<SquadLayout />}>
                   <Route index element={<BoardPage />} />
+                  <Route path="board" element={<BoardPage />} />
                   <Route path="tasks/:taskId" element={<BoardPage />} />
                   <Route path="pulls" element={<PullsPage />} />
                   <Route path="settings" element={<SquadSettingsPage />} />

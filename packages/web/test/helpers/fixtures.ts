@@ -1,4 +1,12 @@
-import { type Board, type StreamEvent, type Task, type TaskStatus, taskStatuses } from '@agent-squad/contract'
+import {
+  type Agent,
+  type Board,
+  type Repository,
+  type StreamEvent,
+  type Task,
+  type TaskStatus,
+  taskStatuses,
+} from '@agent-squad/contract'
 
 export const squadId = '00000000-0000-7000-8000-00000000000a'
 const uuid = (n: number) => `00000000-0000-7000-8000-${String(n).padStart(12, '0')}`
@@ -63,3 +71,39 @@ export const taskEvent = (
 }
 
 export const later = (minutes: number) => new Date(Date.UTC(2026, 0, 1, 0, minutes)).toISOString()
+
+/** An agent of the squad; `n` is the source of its id. */
+export const agent = (n: number, over: Partial<Agent> = {}): Agent => ({
+  id: uuid(2000 + n),
+  squad_id: squadId,
+  name: `Agent ${n}`,
+  role: 'backend',
+  specialization: '',
+  llm_provider: 'script',
+  llm_model: '',
+  system_prompt: '',
+  config: {},
+  is_active: true,
+  sandbox_id: null,
+  current_task_id: null,
+  git_context: {},
+  created_at: later(0),
+  updated_at: later(0),
+  ...over,
+})
+
+/** A repository on the local forge; `n` is the source of its id. */
+export const localRepository = (n: number, name: string): Repository => ({
+  id: uuid(3000 + n),
+  squad_id: squadId,
+  name,
+  kind: 'local',
+  url: null,
+  clone_url: `http://127.0.0.1/git/${squadId}/${name}.git`,
+  default_branch: 'main',
+  credential_secret: null,
+  github: null,
+  check: null,
+  created_at: later(0),
+  updated_at: later(0),
+})

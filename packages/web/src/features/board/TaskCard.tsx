@@ -3,6 +3,7 @@ import { useSortable } from '@dnd-kit/sortable'
 import { CSS } from '@dnd-kit/utilities'
 import { type ButtonHTMLAttributes, type KeyboardEventHandler, memo, type PointerEventHandler } from 'react'
 import { Link } from 'react-router'
+import { PullRequestLink } from '../../shared/ui/PullRequestLink.tsx'
 
 export type CardContext = {
   agentName: string | undefined
@@ -10,6 +11,8 @@ export type CardContext = {
   /** The task's latest execution, when the squad's stream has reported one. */
   runId?: string | undefined
   runStatus?: string | undefined
+  /** The task's newest pull request: where it is shown, its number and state. */
+  pullRequest?: { url: string; number: number; state: string } | undefined
   /** A subtask's parent ("#12"); see subtasks.ts. */
   parent?: string | undefined
   /** A parent's subtasks and their progress ("2 subtasks · 1 in review"). */
@@ -29,6 +32,7 @@ function CardBody({
   repositoryName,
   runId,
   runStatus,
+  pullRequest,
   parent,
   subtasks,
   waitsFor,
@@ -61,6 +65,15 @@ function CardBody({
           >
             {runStatus.replace('_', ' ')}
           </Link>
+        ) : null}
+        {pullRequest && !preview ? (
+          <PullRequestLink
+            url={pullRequest.url}
+            className={`run-status pr-${pullRequest.state}`}
+            onPointerDown={(e) => e.stopPropagation()}
+          >
+            PR #{pullRequest.number} {pullRequest.state}
+          </PullRequestLink>
         ) : null}
         <span className={`priority priority-${task.priority}`} title={`${task.priority} priority`}>
           {task.priority}

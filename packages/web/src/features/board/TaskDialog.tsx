@@ -10,6 +10,7 @@ import {
 import { useState } from 'react'
 import { useCreateTask, useDeleteTask, useUpdateTask } from '../../shared/api/tasks.ts'
 import { Button } from '../../shared/ui/Button.tsx'
+import { ConfirmDialog } from '../../shared/ui/ConfirmDialog.tsx'
 import { Dialog } from '../../shared/ui/Dialog.tsx'
 import { Field, fieldErrors } from '../../shared/ui/Field.tsx'
 import { splitList } from '../../shared/ui/format.ts'
@@ -34,8 +35,9 @@ export function TaskDialog({ squadId, task, initialStatus, agents, repositories,
     status: task?.status ?? initialStatus ?? 'backlog',
     priority: task?.priority ?? 'medium',
     labels: task?.labels.join(', ') ?? '',
-    assignee_id: task?.assignee_id ?? agents.find((a) => a.is_active)?.id ?? '',
-    repository_id: task?.repository_id ?? repositories[0]?.id ?? '',
+    // A stored task shows what is stored, "none" included; only a new one gets suggestions.
+    assignee_id: task ? (task.assignee_id ?? '') : (agents.find((a) => a.is_active)?.id ?? ''),
+    repository_id: task ? (task.repository_id ?? '') : (repositories[0]?.id ?? ''),
     script: task?.script ?? '',
   })
   const [errors, setErrors] = useState<Record<string, string>>({})
@@ -65,10 +67,7 @@ export function TaskDialog({ squadId, task, initialStatus, agents, repositories,
     const { status, ...rest } = body
     update.mutate({ id: task.id, body: status === task.status ? rest : body }, { onSuccess: onClose })
   }
-  const destroy = () => {
-    if (task && window.confirm(`Delete task #${task.number}? Its runs and history go with it.`))
-      remove.mutate(task.id, { onSuccess: onClose })
-  }
+  const [deleting, setDeleting] = useState(false)
 
   return (
     <Dialog title={task ? `Task #${task.number}` : 'New task'} onClose={onClose} wide>
@@ -166,11 +165,11 @@ export function TaskDialog({ squadId, task, initialStatus, agents, repositories,
           )}
         </div>
         <div className="span-2">
-          <InlineError error={mutation.error ?? remove.error} />
+          <InlineError error={mutation.error} />
         </div>
         <div className="form-actions span-2">
           {task ? (
-            <Button variant="danger" className="push-left" onClick={destroy} busy={remove.isPending}>
+            <Button variant="danger" className="push-left" onClick={() => setDeleting(true)}>
               Delete
             </Button>
           ) : null}
@@ -181,6 +180,19 @@ export function TaskDialog({ squadId, task, initialStatus, agents, repositories,
         </div>
       </form>
       {task ? <TaskRuns task={task} /> : null}
+      {task && deleting ? (
+        <ConfirmDialog
+          title={`Delete task #${task.number}?`}
+          confirmLabel={`Delete #${task.number}`}
+          danger
+          busy={remove.isPending}
+          error={remove.error}
+          onCancel={() => setDeleting(false)}
+          onConfirm={() => remove.mutate(task.id, { onSuccess: onClose })}
+        >
+          <p>Its runs and history go with it.</p>
+        </ConfirmDialog>
+      ) : null}
     </Dialog>
   )
 }

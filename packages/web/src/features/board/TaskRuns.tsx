@@ -6,6 +6,7 @@ import { Button } from '../../shared/ui/Button.tsx'
 import { timeAgo } from '../../shared/ui/format.ts'
 import { PullRequestLink, pullNumberOf } from '../../shared/ui/PullRequestLink.tsx'
 import { InlineError, Loading } from '../../shared/ui/States.tsx'
+import { startBlocker } from './start-blocker.ts'
 
 const pullLabel = (url: string) => {
   const number = pullNumberOf(url)
@@ -19,6 +20,7 @@ export function TaskRuns({ task }: { task: Task }) {
   const navigate = useNavigate()
   const items = runs.data?.items ?? []
   const running = items.find((e) => isActive(e.status))
+  const blocker = startBlocker(task)
 
   const onStart = () =>
     start.mutate({ taskId: task.id }, { onSuccess: (execution) => navigate(`/executions/${execution.id}`) })
@@ -37,13 +39,13 @@ export function TaskRuns({ task }: { task: Task }) {
             variant="primary"
             onClick={onStart}
             busy={start.isPending}
-            disabled={!task.assignee_id}
+            disabled={blocker !== null}
           >
             {items.length ? 'Start again' : 'Start'}
           </Button>
         )}
       </header>
-      {!task.assignee_id ? <p className="muted small">Assign an agent to start this task.</p> : null}
+      {blocker && !running ? <p className="muted small">{blocker}</p> : null}
       <InlineError error={start.error} />
       {runs.isPending ? (
         <Loading label="Loading runs…" />

@@ -1,5 +1,6 @@
-import type { Board, TaskStatus } from '@agent-squad/contract'
-import type { Announcements } from '@dnd-kit/core'
+import { type Board, type TaskStatus, taskStatuses } from '@agent-squad/contract'
+import type { Announcements, KeyboardCoordinateGetter, UniqueIdentifier } from '@dnd-kit/core'
+import { sortableKeyboardCoordinates } from '@dnd-kit/sortable'
 import { findTask, indexOfTask } from '../../shared/api/board-cache.ts'
 
 export const columnTitles: Record<TaskStatus, string> = {
@@ -66,4 +67,32 @@ export function boardAnnouncements(getBoard: () => Board | undefined): Announcem
       over ? `Dropped ${name(active.id)} in ${place(over.id)}.` : `Dropped ${name(active.id)}.`,
     onDragCancel: ({ active }) => `Cancelled. ${name(active.id)} is back where it was.`,
   }
+}
+
+/**
+ * Where the keyboard takes a dragged card. Up and down move it within its column (dnd-kit's
+ * sortable rules); left and right move it to the top of the next column, by the board's order of
+ * columns rather than by measured rectangles. Measuring misled: the tilted drag preview reaches a
+ * few pixels further left than the card, so the card's own column counted as "to the right" and
+ * the first press only took it to the top of that column.
+ */
+export const boardKeyboardCoordinates: KeyboardCoordinateGetter = (event, args) => {
+  const step = event.code === 'ArrowRight' ? 1 : event.code === 'ArrowLeft' ? -1 : 0
+  if (!step) return sortableKeyboardCoordinates(event, args)
+  event.preventDefault()
+  const { active, over, droppableContainers, droppableRects } = args.context
+  const columnOf = (id: UniqueIdentifier | undefined): TaskStatus | null => {
+    if (id === undefined) return null
+    const sortable = droppableContainers.get(id)?.data.current?.sortable as
+      | { containerId?: string }
+      | undefined
+    return statusOfDropId(String(id)) ?? (sortable?.containerId as TaskStatus | undefined) ?? null
+  }
+  const here = columnOf(over?.id) ?? columnOf(active?.id)
+  if (!here) return undefined
+  const next = taskStatuses[taskStatuses.indexOf(here) + step]
+  const target = next ? droppableRects.get(columnDropId(next)) : undefined
+  if (!target) return undefined
+  // Just inside the column's list: the closest droppable is its first card, or the empty list.
+  return { x: target.left + 4, y: target.top + 4 }
 }

@@ -9,9 +9,11 @@ import {
   usePullDiff,
   useUpdatePull,
 } from '../../shared/api/pulls.ts'
+import { useRepositories } from '../../shared/api/repositories.ts'
 import { useSquadStream } from '../../shared/hooks/useSquadStream.ts'
 import { StatusBadge } from '../../shared/ui/Badge.tsx'
 import { Button } from '../../shared/ui/Button.tsx'
+import { ConfirmDialog } from '../../shared/ui/ConfirmDialog.tsx'
 import { DiffView } from '../../shared/ui/diff/DiffView.tsx'
 import { timeAgo } from '../../shared/ui/format.ts'
 import { isExternalPullUrl, PullRequestLink } from '../../shared/ui/PullRequestLink.tsx'
@@ -39,6 +41,9 @@ export function PullDetailPage() {
   const update = useUpdatePull(repositoryId, number)
   const toast = useToast()
   const [tab, setTab] = useState<Tab>('files')
+  const [confirming, setConfirming] = useState(false)
+  const repos = useRepositories(pr.data?.squad_id ?? '')
+  const repoName = repos.data?.items.find((r) => r.id === repositoryId)?.name
   // Keeps this pull request and its task's reviews live (state changes, an agent's review).
   useSquadStream(pr.data?.squad_id)
 
@@ -53,6 +58,7 @@ export function PullDetailPage() {
     merge.mutate(
       {},
       {
+        onSettled: () => setConfirming(false),
         onSuccess: (r) => {
           toast(`Merged #${p.number} (${r.method})${p.task_id ? '; its task moves to Done' : ''}`, 'success')
           void commits.refetch()
@@ -65,9 +71,13 @@ export function PullDetailPage() {
     <section className="page pr-detail">
       <header className="page-header">
         <div>
-          <Link to={`/squads/${p.squad_id}/pulls`} className="muted crumb">
-            Pull requests /
-          </Link>
+          <nav aria-label="Breadcrumb" className="crumbs muted">
+            <Link to={`/squads/${p.squad_id}/pulls`}>Pull requests</Link>
+            <span aria-hidden> / </span>
+            <span aria-current="page">
+              {repoName ?? 'repository'}#{p.number}
+            </span>
+          </nav>
           <h1>
             {p.title} <span className="muted">#{p.number}</span>
           </h1>
@@ -95,7 +105,12 @@ export function PullDetailPage() {
               <Button onClick={() => update.mutate({ state: 'closed' })} busy={update.isPending}>
                 Close
               </Button>
-              <Button variant="primary" onClick={onMerge} busy={merge.isPending} data-testid="merge">
+              <Button
+                variant="primary"
+                onClick={() => setConfirming(true)}
+                busy={merge.isPending}
+                data-testid="merge"
+              >
                 Merge pull request
               </Button>
             </>
@@ -121,6 +136,23 @@ export function PullDetailPage() {
       ) : (
         <InlineError error={merge.error ?? update.error} />
       )}
+      {confirming ? (
+        <ConfirmDialog
+          title={`Merge pull request #${p.number}?`}
+          confirmLabel="Merge"
+          busy={merge.isPending}
+          onCancel={() => setConfirming(false)}
+          onConfirm={onMerge}
+        >
+          <p>
+            {p.head} goes into {p.base}
+            {diff.data
+              ? ` (${diff.data.files.length} file${diff.data.files.length === 1 ? '' : 's'} changed)`
+              : ''}
+            .{p.task_id ? ' Its task moves to Done.' : ''} A merge cannot be undone here.
+          </p>
+        </ConfirmDialog>
+      ) : null}
       {p.labels.length || p.reviewers.length ? (
         <p className="small muted">
           {p.labels.length ? `Labels: ${p.labels.join(', ')}` : ''}{' '}

@@ -78,22 +78,28 @@ export function PullsPage() {
       ) : (
         <ul className="pr-list">
           {items.map((pr) => (
+            // The title and where it lives are two lines (two blocks), also for a screen reader or a
+            // copy: as inline siblings they ran together ("chore: bump dependencieshello#1").
             <li key={pr.id} className="pr-row">
               <StatusBadge status={pr.state} />
-              {isExternalPullUrl(pullPageOf(pr)) ? (
-                <PullRequestLink url={pullPageOf(pr)} className="pr-title">
-                  {pr.title}
-                </PullRequestLink>
-              ) : (
-                <Link to={`/repositories/${pr.repository_id}/pulls/${pr.number}`} className="pr-title">
-                  {pr.title}
-                </Link>
-              )}
-              <span className="muted small">
-                {onGitHub.has(pr.repository_id) ? <GitHubIcon size={12} /> : null}{' '}
-                {names.get(pr.repository_id)}#{pr.number} · <span className="mono">{pr.head}</span> →{' '}
-                {pr.base} · opened {timeAgo(pr.created_at)}
-              </span>
+              <div className="pr-row-text">
+                <div>
+                  {isExternalPullUrl(pullPageOf(pr)) ? (
+                    <PullRequestLink url={pullPageOf(pr)} className="pr-title">
+                      {pr.title}
+                    </PullRequestLink>
+                  ) : (
+                    <Link to={`/repositories/${pr.repository_id}/pulls/${pr.number}`} className="pr-title">
+                      {pr.title}
+                    </Link>
+                  )}
+                </div>
+                <div className="muted small">
+                  {onGitHub.has(pr.repository_id) ? <GitHubIcon size={12} /> : null}{' '}
+                  {names.get(pr.repository_id)}#{pr.number} · <span className="mono">{pr.head}</span> →{' '}
+                  {pr.base} · opened {timeAgo(pr.created_at)}
+                </div>
+              </div>
             </li>
           ))}
         </ul>

@@ -1,3 +1,6 @@
+import { useMemo } from 'react'
+import { useTaskExecutions } from '../../shared/api/executions.ts'
+import { useMe } from '../../shared/api/me.ts'
 import { useTaskReviews } from '../../shared/api/reviews.ts'
 import { ErrorState, Loading } from '../../shared/ui/States.tsx'
 import { ReviewForm } from './ReviewForm.tsx'
@@ -19,6 +22,10 @@ type TaskReviewsProps = {
 export function TaskReviews({ taskId, reviewable, files }: TaskReviewsProps) {
   const reviews = useTaskReviews(taskId)
   const items = reviews.data?.items ?? []
+  const me = useMe()
+  // The task's runs (kept live by the squad's stream) tell what each revision run came to.
+  const executions = useTaskExecutions(items.some((r) => r.follow_up_execution_id) ? taskId : undefined)
+  const runs = useMemo(() => new Map((executions.data?.items ?? []).map((e) => [e.id, e])), [executions.data])
   // A task without a pull request (a parent, a plan) shows the section only if it has reviews anyway.
   if (!reviewable && items.length === 0) return null
   return (
@@ -35,7 +42,7 @@ export function TaskReviews({ taskId, reviewable, files }: TaskReviewsProps) {
           title="Could not load the reviews"
         />
       ) : (
-        <ReviewList reviews={items} />
+        <ReviewList reviews={items} meId={me.data?.id} runs={runs} />
       )}
       {reviewable ? <ReviewForm taskId={taskId} files={files} /> : null}
     </section>

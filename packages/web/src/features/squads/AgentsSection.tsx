@@ -3,6 +3,7 @@ import { useState } from 'react'
 import { useAgents, useDeleteAgent, useUpdateAgent } from '../../shared/api/agents.ts'
 import { Badge } from '../../shared/ui/Badge.tsx'
 import { Button } from '../../shared/ui/Button.tsx'
+import { ConfirmDialog } from '../../shared/ui/ConfirmDialog.tsx'
 import { Empty, ErrorState, InlineError, Loading } from '../../shared/ui/States.tsx'
 import { AgentFormDialog } from './AgentFormDialog.tsx'
 
@@ -11,9 +12,10 @@ export function AgentsSection({ squadId }: { squadId: string }) {
   const update = useUpdateAgent(squadId)
   const remove = useDeleteAgent(squadId)
   const [editing, setEditing] = useState<Agent | 'new' | null>(null)
-
-  const destroy = (agent: Agent) => {
-    if (window.confirm(`Remove ${agent.name}? Their tasks become unassigned.`)) remove.mutate(agent.id)
+  const [removing, setRemoving] = useState<Agent | null>(null)
+  const closeRemove = () => {
+    setRemoving(null)
+    remove.reset()
   }
 
   return (
@@ -75,7 +77,7 @@ export function AgentsSection({ squadId }: { squadId: string }) {
                   <Button size="sm" variant="ghost" onClick={() => setEditing(agent)}>
                     Edit
                   </Button>
-                  <Button size="sm" variant="ghost" onClick={() => destroy(agent)}>
+                  <Button size="sm" variant="ghost" onClick={() => setRemoving(agent)}>
                     Remove
                   </Button>
                 </td>
@@ -84,7 +86,23 @@ export function AgentsSection({ squadId }: { squadId: string }) {
           </tbody>
         </table>
       )}
-      <InlineError error={update.error ?? remove.error} />
+      <InlineError error={update.error} />
+      {removing ? (
+        <ConfirmDialog
+          title={`Remove ${removing.name}?`}
+          confirmLabel={`Remove ${removing.name}`}
+          danger
+          busy={remove.isPending}
+          error={remove.error}
+          onCancel={closeRemove}
+          onConfirm={() => remove.mutate(removing.id, { onSuccess: closeRemove })}
+        >
+          <p>
+            {removing.name} leaves the squad. Their tasks stay on the board, unassigned; finished runs keep
+            their history.
+          </p>
+        </ConfirmDialog>
+      ) : null}
       {editing ? (
         <AgentFormDialog
           squadId={squadId}

@@ -1,5 +1,6 @@
-import { networkModeOf, type Squad, SquadConfig, type WorkflowMode } from '@agent-squad/contract'
+import { type Agent, networkModeOf, type Squad, SquadConfig, type WorkflowMode } from '@agent-squad/contract'
 import { useState } from 'react'
+import { useAgents } from '../../shared/api/agents.ts'
 import { useUpdateSquad } from '../../shared/api/squads.ts'
 import { Button } from '../../shared/ui/Button.tsx'
 import { Field, fieldErrors } from '../../shared/ui/Field.tsx'
@@ -18,6 +19,16 @@ const resettable = ['max_concurrency', 'network', 'network_allowlist', 'keep_fai
 const workflowErrors = (issues: readonly Issue[]) =>
   fieldErrors(issues.map((i) => (i.path[0] === 'workflow' ? { ...i, path: i.path.slice(1) } : i)))
 
+/**
+ * Whom team mode lacks among the active agents: a lead plans a task, a reviewer (or qa) reviews its
+ * pull requests; both need a model (a script agent can do neither).
+ */
+export function missingTeamRoles(agents: readonly Agent[]): string[] {
+  const able = agents.filter((a) => a.is_active && a.llm_provider !== 'script')
+  const has = (roles: string[]) => able.some((a) => roles.includes(a.role.toLowerCase()))
+  return [...(has(['lead']) ? [] : ['lead']), ...(has(['reviewer', 'qa']) ? [] : ['reviewer'])]
+}
+
 /** Workflow, concurrency, network policy, sandbox clean-up and default reviewers of a squad. */
 export function SettingsForm({ squad }: { squad: Squad }) {
   const config = squad.config
@@ -32,6 +43,8 @@ export function SettingsForm({ squad }: { squad: Squad }) {
   const [errors, setErrors] = useState<Record<string, string>>({})
   const update = useUpdateSquad(squad.id)
   const toast = useToast()
+  const agents = useAgents(squad.id)
+  const missing = mode === 'team' && agents.data ? missingTeamRoles(agents.data.items) : []
 
   const submit = (event: React.FormEvent) => {
     event.preventDefault()
@@ -78,6 +91,18 @@ export function SettingsForm({ squad }: { squad: Squad }) {
             <option value="team">Team (lead plans, reviewer reviews)</option>
           </select>
         </Field>
+        {missing.length ? (
+          <div className="notice notice-warning" role="status" data-testid="team-warning">
+            This squad has {missing.map((role) => `no ${role}`).join(' and ')} (an active agent with a model).
+            {missing.includes('lead')
+              ? ' Without a lead, tasks are not planned or split: each runs as in solo mode.'
+              : ''}
+            {missing.includes('reviewer')
+              ? ' Without a reviewer, no agent reviews the pull requests: a person does.'
+              : ''}{' '}
+            Add them under Agents.
+          </div>
+        ) : null}
         {mode === 'team' ? (
           <Field
             label="Max review rounds"

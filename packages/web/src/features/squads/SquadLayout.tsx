@@ -1,4 +1,4 @@
-import { Link, NavLink, Outlet, useParams } from 'react-router'
+import { Link, NavLink, Outlet, useMatch, useParams } from 'react-router'
 import { useSquad } from '../../shared/api/squads.ts'
 import { useSquadStream } from '../../shared/hooks/useSquadStream.ts'
 import { Badge } from '../../shared/ui/Badge.tsx'
@@ -10,6 +10,11 @@ export function SquadLayout() {
   const { squadId = '' } = useParams()
   const squad = useSquad(squadId)
   const status = useSquadStream(squad.data ? squadId : null)
+  // The board answers at /squads/:id, /squads/:id/board and, with a task open, /squads/:id/tasks/:taskId.
+  const atBoard = useMatch('/squads/:squadId') !== null
+  const atBoardAlias = useMatch('/squads/:squadId/board') !== null
+  const atTask = useMatch('/squads/:squadId/tasks/:taskId') !== null
+  const onBoard = atBoard || atBoardAlias || atTask
 
   if (squad.isPending) return <Loading label="Loading squad…" />
   if (squad.isError)
@@ -28,7 +33,7 @@ export function SquadLayout() {
           {squad.data.status === 'archived' ? <Badge>archived</Badge> : null}
         </div>
         <nav className="subnav" aria-label="Squad">
-          <NavLink end to={`/squads/${squadId}`} className={tab}>
+          <NavLink end to={`/squads/${squadId}`} className={() => tab({ isActive: onBoard })}>
             Board
           </NavLink>
           <NavLink to={`/squads/${squadId}/pulls`} className={tab}>

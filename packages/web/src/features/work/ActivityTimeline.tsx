@@ -13,6 +13,10 @@ const stepLabels: Record<string, string> = {
   cleanup: 'Clean up',
 }
 
+/** A step that never started (pending, skipped) has no git progress of its own to show. */
+const hasRun = (step: ExecutionStep) =>
+  step.started_at !== null && step.status !== 'pending' && step.status !== 'skipped'
+
 /** Which git operation's progress bar sits under which step. */
 const gitOfStep: Record<string, GitProgress['operation'][]> = {
   clone: ['clone'],
@@ -67,7 +71,9 @@ export function ActivityTimeline({
     <ol className="timeline">
       {steps.map((step) => {
         const live = step.status === 'running' && step.started_at ? now - Date.parse(step.started_at) : null
-        const bars = (gitOfStep[step.name] ?? [])
+        // The repository cache is refreshed before the clone step starts, and its progress is
+        // reported as the clone's: a clone that never ran must not show it as its own.
+        const bars = (hasRun(step) ? (gitOfStep[step.name] ?? []) : [])
           .map((op) => git[op])
           .filter((g): g is GitProgress => Boolean(g))
         return (

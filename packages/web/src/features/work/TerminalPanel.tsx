@@ -18,6 +18,12 @@ export type TerminalProbe = {
   rows: () => { text: string; background: number }[]
 }
 
+/**
+ * Fewer columns than this and the terminal scrolls sideways instead of narrowing: on a phone a
+ * path or a compiler's message keeps its line instead of breaking mid-word every 40 characters.
+ */
+const MIN_COLUMNS = 80
+
 const theme = {
   background: '#0d1117',
   foreground: '#d6dde6',
@@ -34,7 +40,7 @@ const theme = {
  */
 export function TerminalPanel({ log, hidden }: { log: LogSink; hidden: boolean }) {
   const host = useRef<HTMLDivElement>(null)
-  const fitRef = useRef<FitAddon | null>(null)
+  const fitRef = useRef<{ fit: () => void } | null>(null)
 
   useEffect(() => {
     const element = host.current
@@ -51,10 +57,14 @@ export function TerminalPanel({ log, hidden }: { log: LogSink; hidden: boolean }
     const fit = new FitAddon()
     terminal.loadAddon(fit)
     terminal.open(element)
-    fitRef.current = fit
     const refit = () => {
-      if (element.offsetParent !== null) fit.fit()
+      if (element.offsetParent === null) return
+      const size = fit.proposeDimensions()
+      if (!size || Number.isNaN(size.cols) || Number.isNaN(size.rows)) return
+      const cols = Math.max(MIN_COLUMNS, size.cols)
+      if (cols !== terminal.cols || size.rows !== terminal.rows) terminal.resize(cols, size.rows)
     }
+    fitRef.current = { fit: refit }
     refit()
     const writer = new TerminalWriter(terminal)
     const unsubscribe = log.subscribe((text) => writer.push(text))

@@ -29,7 +29,13 @@ type HeaderProps = {
 const ordinal = (n: number) =>
   `${n}${n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th'}`
 
-function SandboxIndicator({ sandbox }: { sandbox: SandboxState | null }) {
+/**
+ * The sandbox as the run's stream last reported it. Before the first report a running run's is
+ * "not yet"; a finished run without one had none (it failed before provisioning, or its sandbox
+ * was never reported), so nothing is said rather than "not yet".
+ */
+function SandboxIndicator({ sandbox, finished }: { sandbox: SandboxState | null; finished: boolean }) {
+  if (!sandbox && finished) return null
   const status = sandbox?.status ?? 'none'
   return (
     <span className={`sandbox sandbox-${status}`} title={sandbox?.message ?? undefined} data-status={status}>
@@ -104,12 +110,14 @@ export function WorkHeader({ execution, task, agent, sandbox, stream, pullReques
             <dd>{ordinal(execution.queue_position)} in line</dd>
           </div>
         ) : null}
-        <div>
-          <dt className="sr-only">Sandbox</dt>
-          <dd>
-            <SandboxIndicator sandbox={sandbox} />
-          </dd>
-        </div>
+        {sandbox || active ? (
+          <div>
+            <dt className="sr-only">Sandbox</dt>
+            <dd>
+              <SandboxIndicator sandbox={sandbox} finished={!active} />
+            </dd>
+          </div>
+        ) : null}
       </dl>
       <div className="work-actions">
         {pullRequest ? (

@@ -3,7 +3,9 @@ import type { EventPayload } from '@agent-squad/contract'
 type LogPayload = EventPayload<'log'>
 type Listener = (text: string) => void
 
-const colours = { stdout: '', stderr: '\x1b[33m', system: '\x1b[36m' } as const
+// stderr is not a warning: git writes its progress there, compilers their normal chatter. It is
+// shown like stdout; yellow stays for the restart divider.
+const colours = { stdout: '', stderr: '', system: '\x1b[36m' } as const
 
 /**
  * Where a restarted server runs a step again from the start: a bar across the terminal (black on
@@ -13,7 +15,7 @@ const colours = { stdout: '', stderr: '\x1b[33m', system: '\x1b[36m' } as const
 const divider = (text: string) => `\x1b[1;30;43m ${text.replace(/\n+$/, '')} \x1b[K\x1b[0m\n`
 
 /**
- * A log chunk as the terminal shows it: stderr in yellow (git reports progress there), the
+ * A log chunk as the terminal shows it: output as it came (stdout and stderr alike), the
  * pipeline's own notes in cyan, an attempt boundary as a divider.
  */
 export const terminalText = (log: LogPayload) => {

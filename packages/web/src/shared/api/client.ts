@@ -75,6 +75,9 @@ export const api = {
   delete: (path: string) => request<undefined>('DELETE', path),
 }
 
+const nameTaken = (error: ApiError) =>
+  typeof error.details === 'object' && error.details !== null && 'name' in error.details
+
 /** What to tell the user about a failure: the server's message plus, where it helps, what to do. */
 export function describeError(error: unknown): string {
   if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error)
@@ -86,7 +89,10 @@ export function describeError(error: unknown): string {
     case 'not_found':
       return `${error.message}. It may have been deleted; go back and reload.`
     case 'conflict':
-      return `${error.message}. Reload to see the latest state, then try again.`
+      // A name someone already uses is not stale state: a reload would show the same refusal.
+      return nameTaken(error)
+        ? `${error.message}. Choose another name.`
+        : `${error.message}. Reload to see the latest state, then try again.`
     case 'internal':
     case 'unavailable':
       return `${error.message}. Check the server's output, then try again.`

@@ -1,5 +1,6 @@
 /** Every query key in one place, so events and mutations update exactly what pages read. */
 export const keys = {
+  me: () => ['me'] as const,
   squads: () => ['squads'] as const,
   squad: (id: string) => ['squad', id] as const,
   agents: (squadId: string) => ['agents', squadId] as const,

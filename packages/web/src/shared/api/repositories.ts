@@ -9,6 +9,8 @@ export const useRepositories = (squadId: string) =>
     queryKey: keys.repositories(squadId),
     queryFn: ({ signal }) =>
       api.get<Page<Repository>>(`/squads/${squadId}/repositories`, { limit: '500' }, signal),
+    // A page that learns its squad from another answer (a pull request's) asks once it knows it.
+    enabled: Boolean(squadId),
   })
 
 export function useCreateRepository(squadId: string) {

@@ -9,6 +9,9 @@ export type DialogProps = {
   wide?: boolean
 }
 
+/** Open dialogs, innermost last: Escape closes only the innermost (a confirmation over a task). */
+const open: object[] = []
+
 /** A modal dialog: Escape or the backdrop closes it, focus moves in on open and back on close. */
 export function Dialog({ title, onClose, children, footer, wide }: DialogProps) {
   const titleId = useId()
@@ -17,17 +20,20 @@ export function Dialog({ title, onClose, children, footer, wide }: DialogProps) 
   close.current = onClose
 
   useEffect(() => {
+    const me = {}
+    open.push(me)
     const previous = document.activeElement as HTMLElement | null
     const first = panel.current?.querySelector<HTMLElement>(
       'input, textarea, select, button:not(.dialog-close)',
     )
     ;(first ?? panel.current)?.focus()
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') close.current()
+      if (event.key === 'Escape' && open.at(-1) === me) close.current()
     }
     document.addEventListener('keydown', onKey)
     return () => {
       document.removeEventListener('keydown', onKey)
+      open.splice(open.indexOf(me), 1)
       previous?.focus?.()
     }
   }, [])

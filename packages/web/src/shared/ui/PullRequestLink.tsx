@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react'
+import type { PointerEventHandler, ReactNode } from 'react'
 import { Link } from 'react-router'
 import { parsePullUrl } from '../api/pulls.ts'
 
@@ -11,11 +11,14 @@ export function PullRequestLink({
   className,
   children,
   testId,
+  onPointerDown,
 }: {
   url: string
   className?: string
   children: ReactNode
   testId?: string
+  /** A card stops its drag here, so that pressing the link opens it. */
+  onPointerDown?: PointerEventHandler<HTMLAnchorElement>
 }) {
   const local = parsePullUrl(url)
   if (local)
@@ -24,12 +27,20 @@ export function PullRequestLink({
         className={className}
         to={`/repositories/${local.repositoryId}/pulls/${local.number}`}
         data-testid={testId}
+        onPointerDown={onPointerDown}
       >
         {children}
       </Link>
     )
   return (
-    <a className={className} href={url} target="_blank" rel="noreferrer" data-testid={testId}>
+    <a
+      className={className}
+      href={url}
+      target="_blank"
+      rel="noreferrer"
+      data-testid={testId}
+      onPointerDown={onPointerDown}
+    >
       {children}
       <span aria-hidden> ↗</span>
       <span className="sr-only"> (opens in a new tab)</span>
