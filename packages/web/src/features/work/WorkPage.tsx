@@ -13,6 +13,7 @@ import { ActivityTimeline } from './ActivityTimeline.tsx'
 import { BlockedConnections } from './BlockedConnections.tsx'
 import { ConversationPanel } from './ConversationPanel.tsx'
 import { DiffPanel } from './DiffPanel.tsx'
+import { ExecutionWarnings } from './ExecutionWarnings.tsx'
 import { OverlapNotices } from './OverlapNotices.tsx'
 import { TerminalPanel } from './TerminalPanel.tsx'
 import { useExecutionStream } from './useExecutionStream.ts'
@@ -77,6 +78,7 @@ function WorkView({ executionId }: { executionId: string }) {
       />
       <OverlapNotices overlaps={work.overlaps} />
       <BlockedConnections blocked={work.blocked} />
+      <ExecutionWarnings warnings={work.warnings} />
       <div className="work-body">
         <aside className="panel work-activity" aria-label="Activity">
           <h2>Activity</h2>

@@ -3,6 +3,7 @@ import type {
   Execution,
   ExecutionOverlap,
   ExecutionStep,
+  ExecutionWarning,
   GitProgress,
   PullRequest,
   SandboxState,
@@ -21,6 +22,8 @@ export type WorkState = {
   overlaps: ExecutionOverlap[]
   /** Connections the sandbox's network policy refused, one per destination, in order. */
   blocked: ConnectionBlocked[]
+  /** What the pipeline could not do but ran without (submodules it could not reach, LFS content). */
+  warnings: ExecutionWarning[]
   /** The agent's messages, tool calls, reasoning and usage. */
   conversation: ConversationState
 }
@@ -33,6 +36,7 @@ export const emptyWork: WorkState = {
   pullRequest: null,
   overlaps: [],
   blocked: [],
+  warnings: [],
   conversation: emptyConversation,
 }
 
@@ -77,6 +81,13 @@ export function reduceWork(state: WorkState, events: readonly StreamEvent[]): Wo
         const { host, port } = event.payload
         if (!next.blocked.some((b) => b.host === host && b.port === port))
           edit().blocked = [...next.blocked, event.payload]
+        break
+      }
+      case 'execution.warning': {
+        // A resumed run may say the same again: one entry per distinct warning.
+        const { kind, message } = event.payload
+        if (!next.warnings.some((w) => w.kind === kind && w.message === message))
+          edit().warnings = [...next.warnings, event.payload]
         break
       }
       default:

@@ -1,0 +1,25 @@
+import type { ExecutionWarning } from '@agent-squad/contract'
+
+const titles: Record<ExecutionWarning['kind'], string> = {
+  submodules: 'Submodules',
+  lfs: 'Git LFS',
+}
+
+/**
+ * What the pipeline could not prepare but ran without: a submodule it could not reach arrives as an
+ * empty folder, LFS files stay pointer text. Shown so a failing build or test has its reason beside it.
+ */
+export function ExecutionWarnings({ warnings }: { warnings: readonly ExecutionWarning[] }) {
+  if (warnings.length === 0) return null
+  return (
+    <div className="notice notice-warning" role="status" data-testid="execution-warnings">
+      <ul className="overlap-files">
+        {warnings.map((w) => (
+          <li key={`${w.kind}:${w.message}`}>
+            <strong>{titles[w.kind]}:</strong> {w.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  )
+}
