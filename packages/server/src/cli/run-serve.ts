@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureLocalToken, localTokenPath } from '../auth/local-token.ts'
 import { shellCommand } from '../git/shell-quote.ts'
@@ -25,6 +27,14 @@ const gitLines = (dataDir: string) => {
     `  Token: ${localTokenPath(dataDir)} (the local user's; pushes and /metrics need it)\n` +
     `  Git:   ${shellCommand(['git', 'config', 'credential.helper', `!${shellCommand(helper)}`])}\n`
   )
+}
+
+/** How to type `squad` in any folder: the repository's bin/ (a link to bin/squad.js) on PATH. */
+const cliLine = () => {
+  const dir = fileURLToPath(new URL('../../../../bin', import.meta.url))
+  return existsSync(join(dir, 'squad'))
+    ? `  CLI:   export PATH="${dir.replace(/["$`\\]/g, '\\$&')}:$PATH"  (then \`squad --help\`, in any folder)\n`
+    : ''
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
@@ -88,6 +98,7 @@ export async function runServe(options: CliOptions) {
       `  Auth:  ${authLine(server)}\n` +
       (localToken ? gitLines(config.dataDir) : '') +
       `  Data:  ${describeDatabase(config)}\n` +
+      cliLine() +
       `  Stop:  Ctrl+C, or kill -TERM ${process.pid}\n\n`,
   )
 
