@@ -64,11 +64,11 @@ describe('the squad command, from a new terminal', () => {
       expect(direct).toMatchObject({ code: 0, stdout: `${version}\n` })
 
       // bin/squad, the link people put on PATH, under the shebang's `node` (the old one first on PATH).
-      const viaLink = await run(linked, ['task', 'run', '--help'], {
+      const viaLink = await run(linked, ['task', 'list', '--help'], {
         PATH: `${join(old as string, '..')}:/usr/bin:/bin`,
       })
       expect(viaLink.code, viaLink.stderr).toBe(0)
-      expect(viaLink.stdout).toContain('Usage: squad task run')
+      expect(viaLink.stdout).toContain('Usage: squad task list')
     },
   )
 

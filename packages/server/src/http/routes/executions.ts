@@ -11,6 +11,7 @@ import { z } from 'zod'
 import { cancelExecution } from '../../executions/cancel-execution.ts'
 import { getExecution } from '../../executions/get-execution.ts'
 import { listExecutionSteps } from '../../executions/list-execution-steps.ts'
+import { listSquadExecutions } from '../../executions/list-squad-executions.ts'
 import { listTaskExecutions } from '../../executions/list-task-executions.ts'
 import { startExecution } from '../../executions/start-execution.ts'
 import { defineRoute } from '../route.ts'
@@ -60,6 +61,18 @@ export const executionRoutes = [
     response: page(Execution),
     handler: ({ deps, user, params, query }) =>
       listTaskExecutions({ db: deps.database.db, user, taskId: params.id, query }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/squads/:id/executions',
+    tag,
+    summary: "List a squad's executions across its tasks, newest first",
+    description: '`next_cursor` leads to older executions.',
+    params: IdParams,
+    query: ListQuery,
+    response: page(Execution),
+    handler: ({ deps, user, params, query }) =>
+      listSquadExecutions({ db: deps.database.db, user, squadId: params.id, query }),
   }),
   defineRoute({
     method: 'get',
