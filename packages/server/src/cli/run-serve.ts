@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureLocalToken, localTokenPath } from '../auth/local-token.ts'
@@ -7,6 +7,7 @@ import { type RunningServer, startServer } from '../server.ts'
 import { version } from '../version.ts'
 import { type CliOptions, configFrom, describeDatabase, isNewDataDir } from './config-options.ts'
 import { lockDataDir } from './data-dir-lock.ts'
+import { ensurePortFree, portInUseMessage } from './port-check.ts'
 
 /** How long a stop may take before the process exits anyway. */
 const STOP_TIMEOUT_MS = 10_000
@@ -47,7 +48,11 @@ export async function runServe(options: CliOptions) {
   const out = process.stderr
   // Node start and module loading, up to here.
   const loadMs = Math.round(process.uptime() * 1000)
+  // A taken port fails now, in a second, before a new database is created for nothing.
+  await ensurePortFree(config.HOST, config.PORT)
   const onPglite = !config.DATABASE_URL
+  // A start that fails leaves no data folder behind unless there was one before.
+  const dataDirExisted = existsSync(config.dataDir)
   const release = onPglite ? lockDataDir(config.dataDir) : () => {}
   const fresh = onPglite && isNewDataDir(config)
   out.write(`Agent Squad ${version} (Node ${process.versions.node}, pid ${process.pid})\n`)
@@ -75,6 +80,10 @@ export async function runServe(options: CliOptions) {
   } catch (error) {
     await server?.close().catch(() => {})
     release()
+    if (!dataDirExisted) rmSync(config.dataDir, { recursive: true, force: true })
+    // Taken between the check and listen (another start racing this one): said the same way.
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new Error(await portInUseMessage(config.HOST, config.PORT))
     throw error
   }
   out.write(`  started in ${seconds(process.uptime() * 1000)} (since the process began)\n`)
