@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { seedLocalRepository } from '../helpers/seed-local-repo.ts'
 import { skipReason } from '../helpers/test-db.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -46,6 +47,7 @@ describe.skipIf(skipReason)('squad squad|task|execution list, and tasks by their
     url = ['--url', server.url]
     core = await post<{ id: string }>('/api/v1/squads', { name: 'Core' })
     const repo = await post<{ id: string }>(`/api/v1/squads/${core.id}/repositories`, { name: 'hello' })
+    await seedLocalRepository(server, { squad_id: core.id, name: 'hello' })
     for (const title of ['Bump dependencies', 'Fix the login page'])
       tasks.push(
         await post<Row>(`/api/v1/squads/${core.id}/tasks`, {

@@ -27,14 +27,21 @@ export const executionRoutes = [
     summary: 'Start the task: queue a new execution',
     description:
       'Answers 202 at once; the execution waits in the queue (see `queue_position`) until a worker runs it. ' +
-      '409 when the task already has one queued or running.',
+      '409 when the task already has one queued or running; 422 when its repository has nothing to start ' +
+      'from (no commits, or no default branch: on disk for a local one, at its last check for a remote one).',
     params: IdParams,
     body: StartExecutionBody,
     bodyOptional: true,
     status: 202,
     response: Execution,
     handler: ({ deps, user, params, body }) =>
-      startExecution({ db: deps.database.db, user, taskId: params.id, input: body }),
+      startExecution({
+        db: deps.database.db,
+        user,
+        taskId: params.id,
+        input: body,
+        localForge: deps.localForge,
+      }),
   }),
   defineRoute({
     method: 'post',

@@ -3,6 +3,7 @@ import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { taskExecutions } from '../../../src/db/schema.ts'
 import { startWorker } from '../../../src/executions/queue/worker.ts'
+import { seedLocalRepository } from '../../helpers/seed-local-repo.ts'
 import { skipReason } from '../../helpers/test-db.ts'
 import { startTestServer, type TestServer } from '../../helpers/test-server.ts'
 
@@ -31,6 +32,7 @@ describe.skipIf(skipReason)("the server console: one line per execution start an
     })
     squadId = (await post<{ id: string }>('/api/v1/squads', { name: 'Core' })).id
     repoId = (await post<{ id: string }>(`/api/v1/squads/${squadId}/repositories`, { name: 'hello' })).id
+    await seedLocalRepository(server, { squad_id: squadId, name: 'hello' })
   })
   afterAll(async () => {
     await server?.stop()
