@@ -52,8 +52,10 @@ export function createApp(deps: AppDeps) {
     const given = c.req.header('x-request-id')
     const requestId = given && /^[\w.:-]{1,64}$/.test(given) ? given : randomBytes(6).toString('hex')
     requestIds.set(c.req.raw, requestId)
-    await next()
+    // Set before the handler, so that every response built through the context carries it; set
+    // after, it would rebuild responses that must stay as they are (git's, written to the socket).
     c.header('x-request-id', requestId)
+    await next()
     const route = routePath(c)
     const ms = performance.now() - start
     deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) })
