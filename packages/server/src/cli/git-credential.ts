@@ -13,9 +13,8 @@ Where the token comes from:
                           <data-dir>/local-token.json (mode 0600), with the URLs it serves
 
 Set it up once per repository (or with --global), from the folder the server runs in:
-  git config credential.helper "!npm --prefix $PWD run -s squad -- git-credential"
-or with absolute paths, from anywhere (squad serve prints this line for its own data folder):
-  git config credential.helper "!node /path/to/packages/server/bin/squad.js git-credential --data-dir /path/to/.squad/data"
+  git config credential.helper "!$PWD/bin/squad git-credential --data-dir $PWD/.squad/data"
+(squad serve prints this line with absolute paths for its own data folder).
 
 Other actions (store, erase) are accepted and ignored: the token is the server's to keep.`
 

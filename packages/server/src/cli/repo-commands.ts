@@ -1,10 +1,10 @@
 import type { CreateRepositoryBody, Page, Repository } from '@agent-squad/contract'
 import type { Command } from 'commander'
 import { ApiError } from './client/api-client.ts'
+import { resolveSquad, uuidLike } from './resolve.ts'
 import { type ClientFlags, clientOf, withClientOptions } from './task-commands.ts'
 
 export type RepoAddFlags = ClientFlags & {
-  squad: string
   github?: string
   tokenSecret?: string
   appId?: string
@@ -138,7 +138,7 @@ export function describeRepository(repo: Repository): string {
 }
 
 const listPath = (squadId: string) => `/api/v1/squads/${encodeURIComponent(squadId)}/repositories?limit=500`
-const uuidLike = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const squadHelp = 'the squad, by name or id (may be left out when there is only one)'
 
 /** `squad repo add|list|check`: connect a squad's repositories (GitHub, any git remote, the local forge). */
 export function registerRepoCommands(program: Command) {
@@ -154,7 +154,7 @@ export function registerRepoCommands(program: Command) {
       .description(
         'Add a repository to a squad: on GitHub, at a git URL, or on the local forge; a remote one is checked first',
       )
-      .requiredOption('--squad <squad-id>', 'the squad that gets the repository')
+      .option('--squad <squad>', `the squad that gets the repository: ${squadHelp}`)
       .option('--github <owner/name>', 'a GitHub repository, as in its URL')
       .option('--token-secret <NAME>', 'the squad secret holding a GitHub token (fine-grained or classic)')
       .option('--app-id <n>', 'a GitHub App installed on the repository: its numeric id')
@@ -175,14 +175,14 @@ export function registerRepoCommands(program: Command) {
       'after',
       `
 Credentials are squad secrets, named here and stored first (their values never go on a command line):
-  squad secret set <squad-id> GITHUB_TOKEN < token.txt
+  squad secret set <squad> GITHUB_TOKEN < token.txt
 
 Examples:
-  squad repo add webshop --squad <squad-id> --github acme/webshop --token-secret GITHUB_TOKEN
-  squad repo add api --squad <squad-id> --github platform/api --app-id 123456 \\
+  squad repo add webshop --squad <squad> --github acme/webshop --token-secret GITHUB_TOKEN
+  squad repo add api --squad <squad> --github platform/api --app-id 123456 \\
       --private-key-secret GITHUB_APP_KEY --github-url https://ghe.example.com
-  squad repo add infra --squad <squad-id> --git-url git@git.example.com:ops/infra.git --credential-secret DEPLOY_KEY
-  squad repo add scratch --squad <squad-id>      (the local forge; push to the clone URL it prints)
+  squad repo add infra --squad <squad> --git-url git@git.example.com:ops/infra.git --credential-secret DEPLOY_KEY
+  squad repo add scratch --squad <squad>      (the local forge; push to the clone URL it prints)
 
 --git-url is the repository's address; --url stays this server's address, as in every client command.
 A remote repository is checked before it is saved (it answers, the credential works, the default
@@ -190,8 +190,10 @@ branch exists); the check's result is printed. See docs/github.md for the token'
     )
     .action(async (name: string, flags: RepoAddFlags) => {
       const body = repositoryBodyOf(name, flags)
-      const created = await clientOf(flags)
-        .post<Repository>(`/api/v1/squads/${encodeURIComponent(flags.squad)}/repositories`, body)
+      const client = clientOf(flags)
+      const squad = await resolveSquad(client, flags.squad)
+      const created = await client
+        .post<Repository>(`/api/v1/squads/${squad.id}/repositories`, body)
         .catch((error: unknown) => {
           throw inFlagTerms(error)
         })
@@ -203,10 +205,11 @@ branch exists); the check's result is printed. See docs/github.md for the token'
     repo
       .command('list')
       .description("List a squad's repositories: id, name, where it lives, default branch, last check")
-      .requiredOption('--squad <squad-id>', 'the squad whose repositories to list')
+      .option('--squad <squad>', squadHelp)
       .option('--json', 'print the list as JSON'),
-  ).action(async (flags: ClientFlags & { squad: string; json?: boolean }) => {
-    const page = await clientOf(flags).get<Page<Repository>>(listPath(flags.squad))
+  ).action(async (flags: ClientFlags & { json?: boolean }) => {
+    const client = clientOf(flags)
+    const page = await client.get<Page<Repository>>(listPath((await resolveSquad(client, flags.squad)).id))
     if (flags.json) return void process.stdout.write(`${JSON.stringify(page.items, null, 2)}\n`)
     for (const r of page.items) {
       const check = r.check
@@ -226,7 +229,7 @@ branch exists); the check's result is printed. See docs/github.md for the token'
       .description(
         'Check a remote repository again: it answers, the credential works, the default branch exists (exit code 1 if not)',
       )
-      .option('--squad <squad-id>', 'look <repository> up by name in this squad (else it is an id)')
+      .option('--squad <squad>', `where to look <repository> up by name: ${squadHelp}`)
       .option('--json', 'print the repository with its check as JSON'),
   )
     .addHelpText(
@@ -234,19 +237,18 @@ branch exists); the check's result is printed. See docs/github.md for the token'
       `
 Examples:
   squad repo check 0192f3c4-…                    by id (squad repo list shows it)
-  squad repo check webshop --squad <squad-id>    by name`,
+  squad repo check webshop --squad Core          by name`,
     )
-    .action(async (repository: string, flags: ClientFlags & { squad?: string; json?: boolean }) => {
+    .action(async (repository: string, flags: ClientFlags & { json?: boolean }) => {
       const client = clientOf(flags)
       let id = repository
       if (!uuidLike.test(repository)) {
-        if (!flags.squad)
-          throw new Error(`"${repository}" is not an id: add --squad <squad-id> to look it up by name`)
-        const page = await client.get<Page<Repository>>(listPath(flags.squad))
+        const squad = await resolveSquad(client, flags.squad)
+        const page = await client.get<Page<Repository>>(listPath(squad.id))
         const found = page.items.find((r) => r.name === repository)
         if (!found)
           throw new Error(
-            `No repository named "${repository}" in squad ${flags.squad} (it has: ${page.items.map((r) => r.name).join(', ') || 'none'})`,
+            `No repository named "${repository}" in squad "${squad.name}" (it has: ${page.items.map((r) => r.name).join(', ') || 'none'})`,
           )
         id = found.id
       }

@@ -1,6 +1,7 @@
 import type { CreateReviewResult, ReviewVerdict } from '@agent-squad/contract'
 import type { Command } from 'commander'
-import { type ClientFlags, clientOf, withClientOptions } from './task-commands.ts'
+import { resolveTaskId } from './resolve.ts'
+import { type ClientFlags, clientOf, withClientOptions, withSquadOption } from './task-commands.ts'
 
 type ReviewFlags = ClientFlags & { requestChanges?: string; approve?: boolean | string; comment?: string }
 
@@ -24,18 +25,22 @@ function verdictOf(flags: ReviewFlags): { verdict: ReviewVerdict; body: string }
 
 /** `squad task review`: a person's review of a task's pull request, from the terminal. */
 export function registerReviewCommands(task: Command) {
-  withClientOptions(
-    task
-      .command('review <task-id>')
-      .description(
-        "Review a task's pull request. --request-changes queues a revision: the implementing agent addresses it on the same branch and pull request",
-      )
-      .option('--request-changes <text>', 'what must change (queues a revision run)')
-      .option('--approve [text]', 'approve, with an optional remark')
-      .option('--comment <text>', 'a remark that queues nothing'),
-  ).action(async (taskId: string, flags: ReviewFlags) => {
+  withSquadOption(
+    withClientOptions(
+      task
+        .command('review <task>')
+        .description(
+          "Review a task's pull request. --request-changes queues a revision: the implementing agent addresses it on the same branch and pull request",
+        )
+        .option('--request-changes <text>', 'what must change (queues a revision run)')
+        .option('--approve [text]', 'approve, with an optional remark')
+        .option('--comment <text>', 'a remark that queues nothing'),
+    ),
+  ).action(async (ref: string, flags: ReviewFlags) => {
     const body = verdictOf(flags)
-    const result = await clientOf(flags).post<CreateReviewResult>(`/api/v1/tasks/${taskId}/reviews`, body)
+    const client = clientOf(flags)
+    const taskId = await resolveTaskId(client, ref, flags.squad)
+    const result = await client.post<CreateReviewResult>(`/api/v1/tasks/${taskId}/reviews`, body)
     process.stdout.write(`${result.review.id}\n`)
     process.stderr.write(
       result.follow_up_execution_id

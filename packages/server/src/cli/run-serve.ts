@@ -1,3 +1,5 @@
+import { existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureLocalToken, localTokenPath } from '../auth/local-token.ts'
 import { shellCommand } from '../git/shell-quote.ts'
@@ -5,6 +7,7 @@ import { type RunningServer, startServer } from '../server.ts'
 import { version } from '../version.ts'
 import { type CliOptions, configFrom, describeDatabase, isNewDataDir } from './config-options.ts'
 import { lockDataDir } from './data-dir-lock.ts'
+import { ensurePortFree, portInUseMessage } from './port-check.ts'
 
 /** How long a stop may take before the process exits anyway. */
 const STOP_TIMEOUT_MS = 10_000
@@ -27,6 +30,14 @@ const gitLines = (dataDir: string) => {
   )
 }
 
+/** How to type `squad` in any folder: the repository's bin/ (a link to bin/squad.js) on PATH. */
+const cliLine = () => {
+  const dir = fileURLToPath(new URL('../../../../bin', import.meta.url))
+  return existsSync(join(dir, 'squad'))
+    ? `  CLI:   export PATH="${dir.replace(/["$`\\]/g, '\\$&')}:$PATH"  (then \`squad --help\`, in any folder)\n`
+    : ''
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
 const stageLine = (stage: string, ms: number) => `  ✓ ${stage.padEnd(16)} ${String(ms).padStart(6)} ms\n`
@@ -37,7 +48,11 @@ export async function runServe(options: CliOptions) {
   const out = process.stderr
   // Node start and module loading, up to here.
   const loadMs = Math.round(process.uptime() * 1000)
+  // A taken port fails now, in a second, before a new database is created for nothing.
+  await ensurePortFree(config.HOST, config.PORT)
   const onPglite = !config.DATABASE_URL
+  // A start that fails leaves no data folder behind unless there was one before.
+  const dataDirExisted = existsSync(config.dataDir)
   const release = onPglite ? lockDataDir(config.dataDir) : () => {}
   const fresh = onPglite && isNewDataDir(config)
   out.write(`Agent Squad ${version} (Node ${process.versions.node}, pid ${process.pid})\n`)
@@ -65,6 +80,10 @@ export async function runServe(options: CliOptions) {
   } catch (error) {
     await server?.close().catch(() => {})
     release()
+    if (!dataDirExisted) rmSync(config.dataDir, { recursive: true, force: true })
+    // Taken between the check and listen (another start racing this one): said the same way.
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new Error(await portInUseMessage(config.HOST, config.PORT))
     throw error
   }
   out.write(`  started in ${seconds(process.uptime() * 1000)} (since the process began)\n`)
@@ -88,6 +107,7 @@ export async function runServe(options: CliOptions) {
       `  Auth:  ${authLine(server)}\n` +
       (localToken ? gitLines(config.dataDir) : '') +
       `  Data:  ${describeDatabase(config)}\n` +
+      cliLine() +
       `  Stop:  Ctrl+C, or kill -TERM ${process.pid}\n\n`,
   )
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { routePath } from 'hono/route'
@@ -42,13 +43,27 @@ export const apiRoutes: AnyRoute[] = [
 
 export function createApp(deps: AppDeps) {
   const app = new Hono()
+  const requestIds = new WeakMap<Request, string>()
 
   app.use('*', async (c, next) => {
     const start = performance.now()
+    // Every answer carries a request id (the caller's X-Request-Id when it sends a sane one), and a
+    // failure's log line names it, so that a complaint and the server's console meet.
+    const given = c.req.header('x-request-id')
+    const requestId = given && /^[\w.:-]{1,64}$/.test(given) ? given : randomBytes(6).toString('hex')
+    requestIds.set(c.req.raw, requestId)
+    // Set before the handler, so that every response built through the context carries it; set
+    // after, it would rebuild responses that must stay as they are (git's, written to the socket).
+    c.header('x-request-id', requestId)
     await next()
     const route = routePath(c)
+    const ms = performance.now() - start
     deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) })
-    deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - start) / 1000)
+    deps.metrics.httpDuration.observe({ method: c.req.method, route }, ms / 1000)
+    deps.logger.debug(
+      { request_id: requestId, status: c.res.status, ms: Math.round(ms) },
+      `${c.req.method} ${c.req.path}`,
+    )
   })
 
   // Git pushes stream packs of any size: the git endpoints come before, and outside, the body limit.
@@ -92,7 +107,11 @@ export function createApp(deps: AppDeps) {
   )
   app.onError((error, c) => {
     const response = errorResponse(c, error)
-    if (response.status >= 500) deps.logger.error({ err: error, path: c.req.path }, 'request failed')
+    if (response.status >= 500)
+      deps.logger.error(
+        { err: error, request_id: requestIds.get(c.req.raw), method: c.req.method, path: c.req.path },
+        'request failed',
+      )
     return response
   })
   return app

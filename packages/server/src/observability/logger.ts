@@ -21,7 +21,8 @@ function prettyStream(out: NodeJS.WritableStream) {
         const time = new Date(Number(entry.time)).toISOString().slice(11, 19)
         const extra = Object.entries(entry)
           .filter(([k]) => !skip.has(k))
-          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          // A value with a space or a quote in it is quoted, so that each key=value reads on its own.
+          .map(([k, v]) => `${k}=${typeof v === 'string' && !/[\s"]/.test(v) ? v : JSON.stringify(v)}`)
           .join(' ')
         out.write(
           `${time} ${levelNames[Number(entry.level)] ?? entry.level} ${entry.msg ?? ''}${extra ? ` ${extra}` : ''}\n`,

@@ -120,9 +120,16 @@ describe.skipIf(skipReason)('squad repo add|list|check', () => {
     const missing = await squad(['repo', 'check', 'nope', '--squad', squadId, ...url])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/No repository named "nope" in squad \S+ \(it has: \w+, \w+\)/)
-    const noSquad = await squad(['repo', 'check', 'upstream', ...url])
-    expect(noSquad.code).toBe(1)
-    expect(noSquad.stderr).toMatch(/add --squad <squad-id> to look it up by name/)
+    // The only squad needs no --squad, and a squad may be named instead of given by id.
+    const onlySquad = await squad(['repo', 'list', ...url])
+    expect(onlySquad.code, onlySquad.stderr).toBe(0)
+    expect(onlySquad.stdout.trim().split('\n')).toHaveLength(2)
+    const byName = await squad(['repo', 'list', '--squad', 'cli', '--json', ...url])
+    expect(
+      JSON.parse(byName.stdout)
+        .map((r: { name: string }) => r.name)
+        .sort(),
+    ).toEqual(['scratch', 'upstream'])
   })
 
   it('checks a remote again by name and prints what it found', async (ctx) => {

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { reviews, taskExecutions } from '../../src/db/schema.ts'
 import { newId } from '../../src/domain/ids.ts'
+import { seedLocalRepository } from '../helpers/seed-local-repo.ts'
 import { skipReason } from '../helpers/test-db.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 
@@ -53,6 +54,7 @@ describe.skipIf(skipReason)('reviews API and the team workflow start rules', () 
         { parse: (v) => v as { id: string } },
       )
     ).id
+    await seedLocalRepository(server, { squad_id: squad.id, name: 'app' })
   })
   afterAll(async () => {
     await server?.stop()

@@ -7,6 +7,7 @@ import { taskExecutions } from '../../db/schema.ts'
 import type { ExecutionRow } from '../find-owned-execution.ts'
 import { claimExecutions, leaseUntil } from './claim-execution.ts'
 import { JOBS_CHANNEL } from './jobs-channel.ts'
+import { logExecutionEnd, logExecutionStart } from './log-execution.ts'
 
 /** Why a running execution was told to stop. Only `cancelled` ends it; the others leave it to resume. */
 export type StopReason = 'cancelled' | 'shutdown' | 'lease_lost'
@@ -54,11 +55,23 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       .set({ leaseExpiresAt: sql`clock_timestamp() - interval '1 second'` })
       .where(eq(taskExecutions.status, 'running'))
 
+  // One console line as each execution starts and as it ends; a failure to say so changes nothing.
+  const quietly = (said: Promise<void>) =>
+    said.catch((error) => logger.debug({ err: error }, 'could not log an execution'))
+
   const launch = (row: ExecutionRow) => {
     const controller = new AbortController()
+    const launchedAt = Date.now()
+    const announced = quietly(logExecutionStart(db, logger, row))
     const done = options
       .run(row, controller.signal)
       .catch((error) => logger.error({ err: error, execution: row.id }, 'execution crashed'))
+      .then(() => announced)
+      .then(() =>
+        quietly(
+          logExecutionEnd(db, logger, row, launchedAt, controller.signal.reason as StopReason | undefined),
+        ),
+      )
       .finally(() => {
         running.delete(row.id)
         tick()

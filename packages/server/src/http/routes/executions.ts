@@ -11,6 +11,7 @@ import { z } from 'zod'
 import { cancelExecution } from '../../executions/cancel-execution.ts'
 import { getExecution } from '../../executions/get-execution.ts'
 import { listExecutionSteps } from '../../executions/list-execution-steps.ts'
+import { listSquadExecutions } from '../../executions/list-squad-executions.ts'
 import { listTaskExecutions } from '../../executions/list-task-executions.ts'
 import { startExecution } from '../../executions/start-execution.ts'
 import { defineRoute } from '../route.ts'
@@ -26,14 +27,21 @@ export const executionRoutes = [
     summary: 'Start the task: queue a new execution',
     description:
       'Answers 202 at once; the execution waits in the queue (see `queue_position`) until a worker runs it. ' +
-      '409 when the task already has one queued or running.',
+      '409 when the task already has one queued or running; 422 when its repository has nothing to start ' +
+      'from (no commits, or no default branch: on disk for a local one, at its last check for a remote one).',
     params: IdParams,
     body: StartExecutionBody,
     bodyOptional: true,
     status: 202,
     response: Execution,
     handler: ({ deps, user, params, body }) =>
-      startExecution({ db: deps.database.db, user, taskId: params.id, input: body }),
+      startExecution({
+        db: deps.database.db,
+        user,
+        taskId: params.id,
+        input: body,
+        localForge: deps.localForge,
+      }),
   }),
   defineRoute({
     method: 'post',
@@ -60,6 +68,18 @@ export const executionRoutes = [
     response: page(Execution),
     handler: ({ deps, user, params, query }) =>
       listTaskExecutions({ db: deps.database.db, user, taskId: params.id, query }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/squads/:id/executions',
+    tag,
+    summary: "List a squad's executions across its tasks, newest first",
+    description: '`next_cursor` leads to older executions.',
+    params: IdParams,
+    query: ListQuery,
+    response: page(Execution),
+    handler: ({ deps, user, params, query }) =>
+      listSquadExecutions({ db: deps.database.db, user, squadId: params.id, query }),
   }),
   defineRoute({
     method: 'get',
