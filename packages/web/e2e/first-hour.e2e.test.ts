@@ -6,6 +6,9 @@ import { type Browser, chromiumPath, hasChromium, launchBrowser, watchConsole } 
 import { axeViolations, expectExecutionSucceeded, pushInitialCommit, screenshot } from './helpers.ts'
 import { apiCall, type SquadServer, startSquadServe } from './squad-server.ts'
 
+/** Polls wait as long as a busy machine needs (vitest's own default is one second). */
+const POLL = { timeout: 15_000 }
+
 // Issue 13, "the first hour": what a new user meets between creating a squad and merging the first
 // pull request, at a laptop's width (1400 px) and at a phone's (390 px), with axe-core checking
 // every main page. One server and one browser for the whole walk, as a person would do it.
@@ -166,18 +169,18 @@ describe.skipIf(!hasChromium())(`the first hour, in Chromium against squad serve
     const pickUp = async (column: string) => {
       await handle.focus()
       await page.keyboard.press('Space')
-      await expect.poll(() => announcer.textContent()).toContain(`is over ${column}`)
+      await expect.poll(() => announcer.textContent(), POLL).toContain(`is over ${column}`)
     }
     await pickUp('Backlog')
     await page.keyboard.press('ArrowRight')
-    await expect.poll(() => announcer.textContent()).toContain('is over To do')
+    await expect.poll(() => announcer.textContent(), POLL).toContain('is over To do')
     await page.keyboard.press('Space')
     await page.getByRole('region', { name: 'To do' }).getByText('Tidy the README').waitFor()
-    await expect.poll(() => columnOf(task.id)).toBe('todo')
+    await expect.poll(() => columnOf(task.id), POLL).toBe('todo')
 
     await pickUp('To do')
     await page.keyboard.press('ArrowRight')
-    await expect.poll(() => announcer.textContent()).toContain('is over In progress')
+    await expect.poll(() => announcer.textContent(), POLL).toContain('is over In progress')
     await page.keyboard.press('Space')
     await page
       .getByRole('alert')

@@ -7,6 +7,9 @@ import { type Browser, chromiumPath, hasChromium, launchBrowser, watchConsole } 
 import { expectExecutionSucceeded, screenshot } from './helpers.ts'
 import { apiCall, type SquadServer, startSquadServe } from './squad-server.ts'
 
+/** Polls wait as long as a busy machine needs (vitest's own default is one second). */
+const POLL = { timeout: 15_000 }
+
 const REPO = 'octo/webshop'
 
 const reason = hasChromium()
@@ -61,7 +64,7 @@ describe.skipIf(!hasChromium())(`a GitHub repository in the web app, on the fake
     await page.getByRole('button', { name: 'Add repository' }).click()
     const dialog = page.getByRole('dialog')
     // GitHub is the form's first choice.
-    await expect.poll(() => dialog.getByLabel('GitHub', { exact: true }).isChecked()).toBe(true)
+    await expect.poll(() => dialog.getByLabel('GitHub', { exact: true }).isChecked(), POLL).toBe(true)
     await dialog.getByLabel('GitHub repository', { exact: true }).fill(REPO)
     await dialog.getByLabel('GitHub App', { exact: true }).check()
     await dialog.getByLabel('App id', { exact: true }).fill(String(fake.app.id))

@@ -13,6 +13,9 @@ import { type Browser, chromiumPath, hasChromium, launchBrowser, watchConsole } 
 import { pushInitialCommit, screenshot } from './helpers.ts'
 import { apiCall, type SquadServer, startSquadServe } from './squad-server.ts'
 
+/** Polls wait as long as a busy machine needs (vitest's own default is one second). */
+const POLL = { timeout: 15_000 }
+
 // The team workflow (docs/workflow.md) driven from the board, the way a person does it: the lead's
 // task is started from its card, the lead plans and splits it, two specialists implement the
 // subtasks in parallel, the reviewer asks for changes once and approves both. Every agent talks to
@@ -319,7 +322,7 @@ describe.skipIf(reason !== '')(`the team workflow runs from the board, in Chromi
     await first.getByTestId('follow-up-link').waitFor()
     await second.getByText('Approved').waitFor()
     await second.getByText('Rex').waitFor()
-    await expect.poll(() => second.getByTestId('follow-up-link').count()).toBe(0)
+    await expect.poll(() => second.getByTestId('follow-up-link').count(), POLL).toBe(0)
     await screenshot(page, 'team-work-reviews', { fullPage: true })
   })
 
