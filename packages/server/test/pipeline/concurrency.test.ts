@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { appendEvent } from '../../src/events/append-event.ts'
 import { createExecutionStore } from '../../src/executions/pipeline/execution-store.ts'
 import { moveTaskToColumn } from '../../src/tasks/move-task-to-column.ts'
+import { seedLocalRepository } from '../helpers/seed-local-repo.ts'
 import { skipReason } from '../helpers/test-db.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
 import { createTask, git, logOf, setupSquad, startTask, waitForExecution } from './pipeline-fixture.ts'
@@ -129,6 +130,7 @@ describe.skipIf(skipReason)('two executions of one squad writing at once', () =>
     const repo = Repository.parse(
       (await server.request('POST', `/api/v1/squads/${squad.id}/repositories`, { body: { name: 'r' } })).json,
     )
+    await seedLocalRepository(server, repo) // a task starts only from a repository with commits
     const task = await createTask(server, squad.id, { title: 't', repository_id: repo.id, script: 'true' })
     const execution = await startTask(server, task.id)
     const db = server.db.database.db
@@ -169,6 +171,7 @@ describe.skipIf(skipReason)('two executions of one squad writing at once', () =>
     const repo = Repository.parse(
       (await server.request('POST', `/api/v1/squads/${squad.id}/repositories`, { body: { name: 'r' } })).json,
     )
+    await seedLocalRepository(server, repo) // a task starts only from a repository with commits
     const db = server.db.database.db
     const both = await Promise.all(
       [1, 2].map(async (n) => {
