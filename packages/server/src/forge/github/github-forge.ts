@@ -57,6 +57,7 @@ export function createGitHubForge(opts: GitHubForgeOpts): Forge {
     now,
   })
   const files = createRepoFiles()
+  const identities = new Map<string, Promise<{ login: string }>>()
 
   /** The repository and a client with its credential (an execution's own token when it has one). */
   async function open(ref: RepoRef, executionId?: string | null) {
@@ -138,8 +139,15 @@ export function createGitHubForge(opts: GitHubForgeOpts): Forge {
     },
 
     async identity(ref) {
+      // Who a credential is does not change: every webhook delivery asks, GitHub is asked once.
+      const key = `${ref.squadId}:${ref.github?.baseUrl ?? ''}:${JSON.stringify(ref.github?.auth ?? null)}`
+      const known = identities.get(key)
+      if (known) return known
       const { repo, api } = await open(ref)
-      return gitHubIdentity({ api, repo, auth })
+      const found = gitHubIdentity({ api, repo, auth })
+      identities.set(key, found)
+      found.catch(() => identities.delete(key))
+      return found
     },
 
     async permissionOf(ref, login) {
