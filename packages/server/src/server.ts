@@ -9,6 +9,7 @@ import { type Config, isLoopback } from './config.ts'
 import type { Database } from './db/database.ts'
 import { openDatabase } from './db/open-database.ts'
 import { startEventHub } from './events/event-hub.ts'
+import { readQueues } from './executions/queue/read-queues.ts'
 import { type Engine, type EngineOptions, startEngine } from './executions/start-engine.ts'
 import type { Forge, RepoRef } from './forge/forge.ts'
 import { createGitForge } from './forge/git/git-forge.ts'
@@ -88,7 +89,15 @@ export async function startServer(config: Config, options: StartServerOptions = 
     const hub = await timed('event hub', () =>
       startEventHub(database, { onError: (err) => logger.error({ err }, 'event hub error') }),
     )
-    const metrics = createMetrics({ sseSubscribers: () => hub.subscriberCount() })
+    // The engine starts after the metrics exist: until then its worker runs nothing.
+    let engineStarted: Engine | null = null
+    const metrics = createMetrics({
+      sseSubscribers: () => hub.subscriberCount(),
+      dataDir: config.dataDir,
+      sandboxProvider: config.SQUAD_SANDBOX,
+      readQueues: () => readQueues(database.db),
+      workerRunning: () => engineStarted?.worker?.running().length ?? 0,
+    })
     const localForge: LocalForge = createLocalForge({
       db: database.db,
       // The store reads the forge's base URL only when a pull request is written, long after this.
@@ -108,6 +117,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
         (await readSquadSecret({ db: database.db, box: secretBox, squadId, name })) ?? null,
       publicUrl: () => localForge.baseUrl(),
       pullRequests: createPullRequestMirror({ db: database.db, baseUrl: () => localForge.baseUrl() }),
+      onCall: metrics.vendors.observeCall,
     })
     /** The forge of a repository, by its kind: the one place an adapter is chosen. */
     const forgeOfKind = (repo: RepoRef): Forge => {
@@ -165,6 +175,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
         config,
         database,
         logger,
+        metrics,
         sandboxes,
         blocked,
         forgeFor,
@@ -173,6 +184,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
         ...(options.engineTuning ? { tuning: options.engineTuning } : {}),
       }),
     )
+    engineStarted = engine
     // What happened on GitHub, for a server its webhooks cannot reach (SQUAD_GITHUB_POLL_SECONDS).
     const poller = startGitHubPoller({
       config,

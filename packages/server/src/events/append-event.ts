@@ -3,6 +3,7 @@ import { eventsByType } from '@agent-squad/contract'
 import { sql } from 'drizzle-orm'
 import type { Executor } from '../db/database.ts'
 import { events } from '../db/schema.ts'
+import { eventAppendSeconds, eventsAppended } from '../observability/event-log-metrics.ts'
 import { encodeAnnouncement } from './announcement.ts'
 import { toStreamEvent } from './stream-event.ts'
 
@@ -47,11 +48,14 @@ export async function appendEvents(tx: Executor, batch: NewEvent[]): Promise<num
       payload: event.payload,
     }
   })
+  const started = performance.now()
   await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK_KEY})`)
   // The rows as stored (jsonb-normalised payload, default created_at): exactly what a replay reads.
   const rows = await tx.insert(events).values(values).returning()
   const appended = rows.map(toStreamEvent).sort((a, b) => a.id - b.id)
   await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${encodeAnnouncement(appended)})`)
+  eventAppendSeconds.observe((performance.now() - started) / 1000)
+  eventsAppended.inc(appended.length)
   return appended.map((e) => e.id)
 }
 

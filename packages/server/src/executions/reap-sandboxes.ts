@@ -17,6 +17,8 @@ export async function reapSandboxes(options: {
   provider: SandboxProvider
   logger: Logger
   now?: Date
+  /** Told what each pass found: sandboxes left alive, killed, and those it failed to kill. */
+  onPass?: (pass: { live: number; killed: number; failed: number }) => void
 }) {
   const { db, provider, logger } = options
   const now = options.now ?? new Date()
@@ -27,6 +29,7 @@ export async function reapSandboxes(options: {
     : []
   const byId = new Map(executions.map((e) => [e.id, e]))
   const killed: string[] = []
+  let failed = 0
   for (const info of found) {
     const executionId = info.metadata.execution_id
     const execution = executionId ? byId.get(executionId) : undefined
@@ -42,6 +45,7 @@ export async function reapSandboxes(options: {
       killed.push(info.sandboxId)
     } catch (error) {
       logger.warn({ err: error, sandbox: info.sandboxId }, 'could not reap sandbox')
+      failed++
       continue
     }
     if (row)
@@ -60,6 +64,7 @@ export async function reapSandboxes(options: {
           })
       })
   }
+  options.onPass?.({ live: found.length - killed.length, killed: killed.length, failed })
   if (killed.length) logger.info({ killed }, 'reaped sandboxes no live execution owns')
   return { killed }
 }

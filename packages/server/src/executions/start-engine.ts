@@ -12,9 +12,10 @@ import type { BlockedConnections } from '../sandbox/blocked-connections.ts'
 import type { SandboxProvider } from '../sandbox/sandbox-provider.ts'
 import type { Redactor } from '../secrets/redactor.ts'
 import { secretBoxFromConfig } from '../secrets/secret-box.ts'
-import type { PipelineDeps } from './pipeline/pipeline-deps.ts'
+import type { PipelineDeps, PipelineMetrics } from './pipeline/pipeline-deps.ts'
 import { createExecutionRunner } from './pipeline/run-execution.ts'
-import { startWorker, type Worker } from './queue/worker.ts'
+import { queueWaitSeconds } from './queue/queue-wait.ts'
+import { type RunExecution, startWorker, type Worker } from './queue/worker.ts'
 import { reapSandboxes } from './reap-sandboxes.ts'
 
 export type Engine = {
@@ -34,6 +35,8 @@ export type EngineOptions = {
   /** The server's public base URL, for links back to its pages from a forge (check runs). */
   publicUrl?: () => string
   redactor: Redactor
+  /** Where the pipeline, the queue and the reaper record their figures (none are recorded without). */
+  metrics?: PipelineMetrics
   workspaceOwner?: { uid: number; gid: number }
   /** Overrides for tests (fast retries, short leases). */
   tuning?: Partial<PipelineDeps['limits']> & { leaseMs?: number; pollMs?: number; reapIntervalMs?: number }
@@ -44,7 +47,7 @@ export type EngineOptions = {
  * off) and the periodic sandbox reaper.
  */
 export async function startEngine(options: EngineOptions): Promise<Engine> {
-  const { config, database, logger, tuning = {} } = options
+  const { config, database, logger, metrics, tuning = {} } = options
   const script = createScriptAgent()
   // Agent CLIs (claude-code, codex, opencode, aider, gemini-cli); model keys come from this environment.
   const cliAgentFor = createCliAgents({ env: process.env })
@@ -52,6 +55,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const builtin = createBuiltinAgent({
     env: envFromConfig(config),
     limits: { maxSteps: config.SQUAD_AGENT_MAX_STEPS, maxTokens: config.SQUAD_AGENT_MAX_TOKENS },
+    ...(metrics ? { onModelCall: metrics.vendors.observeCall } : {}),
   })
   const deps: PipelineDeps = {
     db: database.db,
@@ -64,6 +68,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     agentFor: (agent) =>
       cliAgentFor(agent) ?? (agent && isBuiltinProvider(agent.llmProvider) ? builtin : script),
     redactor: options.redactor,
+    ...(metrics ? { metrics } : {}),
     secretBox: secretBoxFromConfig(config),
     dataDir: config.dataDir,
     cacheRoot: join(config.dataDir, 'cache', 'repos'),
@@ -80,16 +85,29 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     },
     defaults: { network: networkModeOf(config.SQUAD_NETWORK), reviewers: [] },
   }
-  const reapNow = () => reapSandboxes({ db: database.db, provider: options.sandboxes, logger })
+  const reapNow = () =>
+    reapSandboxes({
+      db: database.db,
+      provider: options.sandboxes,
+      logger,
+      ...(metrics ? { onPass: metrics.sandboxes.reaped } : {}),
+    })
+  const leaseMs = tuning.leaseMs ?? config.SQUAD_LEASE_MS
+  const runner = createExecutionRunner(deps)
+  const run: RunExecution = (row, signal) => {
+    const waited = queueWaitSeconds(row, leaseMs)
+    if (waited !== null) metrics?.executions.queueWait.observe({ squad: row.squadId }, waited)
+    return runner(row, signal)
+  }
   await reapNow().catch((error) => logger.warn({ err: error }, 'initial sandbox reap failed'))
   const worker = config.SQUAD_WORKER
     ? await startWorker({
         database,
         logger,
-        run: createExecutionRunner(deps),
+        run,
         concurrency: config.SQUAD_MAX_CONCURRENCY,
         defaultSquadConcurrency: config.SQUAD_SQUAD_CONCURRENCY,
-        leaseMs: tuning.leaseMs ?? config.SQUAD_LEASE_MS,
+        leaseMs,
         ...(tuning.pollMs ? { pollMs: tuning.pollMs } : {}),
       })
     : null

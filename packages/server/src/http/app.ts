@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { routePath } from 'hono/route'
 import { AppError } from '../domain/errors.ts'
+import { methodLabel } from '../observability/metrics.ts'
 import { WEBHOOK_MAX_BODY_BYTES } from '../webhooks/receive-github-webhook.ts'
 import { authenticate, tokenOf } from './authenticate.ts'
 import type { AppDeps } from './deps.ts'
@@ -58,8 +59,9 @@ export function createApp(deps: AppDeps) {
     await next()
     const route = routePath(c)
     const ms = performance.now() - start
-    deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) })
-    deps.metrics.httpDuration.observe({ method: c.req.method, route }, ms / 1000)
+    const method = methodLabel(c.req.method)
+    deps.metrics.httpRequests.inc({ method, route, status: String(c.res.status) })
+    deps.metrics.httpDuration.observe({ method, route }, ms / 1000)
     deps.logger.debug(
       { request_id: requestId, status: c.res.status, ms: Math.round(ms) },
       `${c.req.method} ${c.req.path}`,

@@ -4,12 +4,16 @@ import type { AgentRuntime } from '../../agents/runtime/agent-runtime.ts'
 import type { Db } from '../../db/database.ts'
 import type { squadMembers } from '../../db/schema.ts'
 import type { Forge, RepoRef } from '../../forge/forge.ts'
+import type { Metrics } from '../../observability/metrics.ts'
 import type { BlockedConnections } from '../../sandbox/blocked-connections.ts'
 import type { SandboxProvider } from '../../sandbox/sandbox-provider.ts'
 import type { Redactor } from '../../secrets/redactor.ts'
 import type { SecretBox } from '../../secrets/secret-box.ts'
 
 export type AgentRow = typeof squadMembers.$inferSelect
+
+/** The figures the pipeline records (observability/metrics.ts). */
+export type PipelineMetrics = Pick<Metrics, 'executions' | 'vendors' | 'sandboxes'>
 
 /** What the pipeline needs from the outside world; built once in the composition root. */
 export type PipelineDeps = {
@@ -27,6 +31,8 @@ export type PipelineDeps = {
   blocked?: BlockedConnections
   /** The server's public base URL, for links back to a task's Work page from a forge (check runs). */
   publicUrl?(): string
+  /** Where steps, ends, git failures, sandboxes and model usage are counted; nothing is without it. */
+  metrics?: PipelineMetrics
   /** The server's data folder: the log shows paths inside it relative to it. */
   dataDir?: string
   /** Where repository mirrors and base checkouts live (see git/workspace-cache.ts). */

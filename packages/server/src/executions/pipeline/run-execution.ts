@@ -157,8 +157,15 @@ async function runSteps(
       }
       if (signal.aborted) throw new Interrupted(String(signal.reason))
       await startStep(ctx, name)
+      const stepStarted = performance.now()
+      const timeStep = (stepStatus: 'succeeded' | 'failed' | 'cancelled') =>
+        ctx.deps.metrics?.executions.stepDuration.observe(
+          { step: name, status: stepStatus },
+          (performance.now() - stepStarted) / 1000,
+        )
       try {
         const out = await run(ctx)
+        timeStep('succeeded')
         if (name === 'branch' || name === 'push')
           Object.assign(out.result, await openCheck(ctx, name, out.result))
         ctx.results[name] = out.result
@@ -172,6 +179,7 @@ async function runSteps(
         }
       } catch (stepError) {
         if (signal.aborted && signal.reason !== 'cancelled') throw new Interrupted(String(signal.reason))
+        timeStep(signal.aborted ? 'cancelled' : 'failed')
         if (signal.aborted) {
           // Stopped by a person, not failed: the step says so, and the run ends as cancelled.
           await ctx.store.updateStep(name, { status: 'cancelled', error: 'Cancelled' })
@@ -194,10 +202,18 @@ async function runSteps(
   }
 
   await startStep(ctx, 'cleanup')
+  const cleanupStarted = performance.now()
+  const timeCleanup = (cleanupStatus: 'succeeded' | 'failed') =>
+    ctx.deps.metrics?.executions.stepDuration.observe(
+      { step: 'cleanup', status: cleanupStatus },
+      (performance.now() - cleanupStarted) / 1000,
+    )
   try {
     const result = await cleanup(ctx, outcome)
+    timeCleanup('succeeded')
     await ctx.store.updateStep('cleanup', { status: 'succeeded', result })
   } catch (cleanupError) {
+    timeCleanup('failed')
     await ctx.store.updateStep('cleanup', {
       status: 'failed',
       error: ctx.redactor.redactError(cleanupError),
@@ -215,4 +231,5 @@ async function runSteps(
       awaitingReview: ctx.results.commit?.awaiting_review === true,
     }),
   )
+  ctx.deps.metrics?.executions.finished.inc({ outcome, reason: row.runReason })
 }

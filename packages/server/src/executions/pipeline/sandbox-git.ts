@@ -181,13 +181,19 @@ export async function sandboxGit(ctx: ExecutionContext, args: string[], options:
     } catch (error) {
       if (!(error instanceof CommandExitError)) throw error
       if (options.allowFailure) return error.result
-      throw explainGitFailure(
+      const failure = explainGitFailure(
         `git ${args[0]}`,
         error.result,
         ctx.redactor,
         error,
         options.remote ? 'remote' : 'local',
       )
+      // By operation (a fixed list) rather than by subcommand, which a caller could make anything.
+      ctx.deps.metrics?.executions.gitFailures.inc({
+        operation: options.remote?.operation ?? 'local',
+        kind: failure.failure.kind,
+      })
+      throw failure
     }
   }
   if (!options.remote || options.remote.once) return once()
@@ -198,6 +204,7 @@ export async function sandboxGit(ctx: ExecutionContext, args: string[], options:
     signal: ctx.signal,
     shouldRetry: (error) => error instanceof GitFailureError && error.failure.kind === 'transient',
     onRetry: ({ attempt, delayMs, error }) => {
+      ctx.deps.metrics?.executions.gitRetries.inc({ operation })
       const reason = error instanceof GitFailureError ? error.failure.reason : 'error'
       ctx.log.write(
         'system',

@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/core'
 import { RequestError } from '@octokit/request-error'
 import { AppError } from '../../domain/errors.ts'
+import type { VendorCallObserver, VendorCallOutcome } from '../../observability/vendor-calls.ts'
 import { gitHubApiUrl } from '../github-urls.ts'
 import { type GitHubFailure, isTransient, rateLimitOf, toAppError } from './github-errors.ts'
 
@@ -30,6 +31,8 @@ export type GitHubClientOpts = {
   timeoutMs?: number
   retry?: GitHubRetryOpts
   now?: () => number
+  /** Told of each attempt of each request: answered, failed, or refused for a rate limit. */
+  onCall?: VendorCallObserver
 }
 
 export type GitHubClient = Octokit
@@ -113,15 +116,25 @@ export function createGitHubClient(opts: GitHubClientOpts): GitHubClient {
     let failures = 0
     let waits = 0
     for (;;) {
+      const started = performance.now()
+      const observe = (outcome: VendorCallOutcome) =>
+        opts.onCall?.({ vendor: 'github', outcome, seconds: (performance.now() - started) / 1000 })
       try {
-        return await request(options)
+        const response = await request(options)
+        observe('ok')
+        return response
       } catch (error) {
         if (error instanceof AppError) throw error
-        if (error instanceof RequestError && error.status === 304) throw error
+        // A 304 answers a conditional request: GitHub answered, and spent none of the rate limit.
+        if (error instanceof RequestError && error.status === 304) {
+          observe('ok')
+          throw error
+        }
         const method = String(options.method ?? 'GET')
         const failure = failureOf(error, method, octokit.request.endpoint(options).url)
+        const limit = failure ? rateLimitOf(failure, now()) : null
+        observe(limit ? 'rate_limited' : 'error')
         if (!failure) throw error
-        const limit = rateLimitOf(failure, now())
         if (limit && waits < rateLimitRetries && limit.waitMs <= maxWaitMs) {
           waits++
           await sleep(limit.waitMs)

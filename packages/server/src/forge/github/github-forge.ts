@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.ts'
+import type { VendorCallObserver } from '../../observability/vendor-calls.ts'
 import type { Forge, RepoRef } from '../forge.ts'
 import { gitHubCloneUrl } from '../github-urls.ts'
 import { createGitHubAuth, type GitHubRepo, gitHubRepoOf } from './github-auth.ts'
@@ -30,6 +31,8 @@ export type GitHubForgeOpts = {
   timeoutMs?: number
   retry?: GitHubRetryOpts
   now?: () => number
+  /** Told of every request to GitHub's API (for /metrics). */
+  onCall?: VendorCallObserver
 }
 
 /** `Authorization: Basic base64(x-access-token:TOKEN)`: what GitHub's git over HTTPS accepts for tokens. */
@@ -48,6 +51,7 @@ export function createGitHubForge(opts: GitHubForgeOpts): Forge {
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.retry ? { retry: opts.retry } : {}),
+    ...(opts.onCall ? { onCall: opts.onCall } : {}),
     now,
   }
   const auth = createGitHubAuth({

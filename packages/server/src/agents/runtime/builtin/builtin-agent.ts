@@ -1,4 +1,5 @@
 import { AppError } from '../../../domain/errors.ts'
+import type { VendorCallObserver } from '../../../observability/vendor-calls.ts'
 import { Redactor } from '../../../secrets/redactor.ts'
 import type { AgentRuntime, AgentUsage } from '../agent-runtime.ts'
 import { createConversation } from './conversation.ts'
@@ -22,6 +23,8 @@ export type BuiltinAgentOptions = {
   /** Tests and the benchmark: the HTTP client the provider uses, and a per-step timing hook. */
   fetch?: typeof fetch
   onStep?(timing: { stepMs: number; toolMs: number }): void
+  /** Told of each model call's attempt, by provider (for /metrics). */
+  onModelCall?: VendorCallObserver
 }
 
 const positiveInt = (value: unknown): number | undefined =>
@@ -96,6 +99,8 @@ export function createBuiltinAgent(options: BuiltinAgentOptions): AgentRuntime {
         ...(maxOutputTokens ? { maxOutputTokens } : {}),
         ...(reasoning ? { reasoning } : {}),
         commandTimeoutMs: options.commandTimeoutMs ?? 10 * 60_000,
+        vendor: agent.llmProvider,
+        ...(options.onModelCall ? { onModelCall: options.onModelCall } : {}),
         maxCommandOutputBytes: 1024 * 1024,
         maxToolOutputChars: 30_000,
         ...(options.onStep ? { onStep: options.onStep } : {}),

@@ -1,6 +1,7 @@
 import { type JSONSchema7, jsonSchema, type LanguageModel, type ModelMessage, type ToolSet, tool } from 'ai'
 import { z } from 'zod'
 import { AppError } from '../../../domain/errors.ts'
+import type { VendorCallObserver } from '../../../observability/vendor-calls.ts'
 import type { Sandbox } from '../../../sandbox/sandbox-provider.ts'
 import { redactDeep } from '../../../secrets/redactor.ts'
 import type { AgentAssignment, AgentLog } from '../agent-runtime.ts'
@@ -8,6 +9,7 @@ import type { Conversation } from './conversation.ts'
 import { streamModelStep } from './model-call.ts'
 import { describeModelFailure } from './model-errors.ts'
 import { ModelAttemptsFailed, type RetryOptions, withModelRetries } from './model-retry.ts'
+import { observeModelCall } from './observe-model-call.ts'
 import { costOf, type Price } from './pricing.ts'
 import { callTool, type FinishResult, type ToolContext, type ToolDefinition } from './tool.ts'
 
@@ -51,6 +53,9 @@ export type LoopOptions = {
   maxToolOutputChars: number
   /** Called after each step with where its time went (the benchmark reads it). */
   onStep?(timing: { stepMs: number; toolMs: number }): void
+  /** The provider (`llm_provider`), and who is told of each model call's attempt (for /metrics). */
+  vendor?: string
+  onModelCall?: VendorCallObserver
 }
 
 export type LoopResult = {
@@ -160,25 +165,34 @@ export async function runToolLoop(options: LoopOptions): Promise<LoopResult> {
       steps++
       const stepStarted = performance.now()
       let toolMs = 0
+      const observed = {
+        vendor: options.vendor ?? 'unknown',
+        signal: run.signal,
+        onCall: options.onModelCall,
+      }
       const { value: step } = await withModelRetries(
         () =>
-          streamModelStep({
-            model: options.model,
-            system: options.system,
-            messages,
-            tools,
-            signal: run.signal,
-            idleTimeoutMs: options.idleTimeoutMs,
-            ...(options.maxOutputTokens ? { maxOutputTokens: options.maxOutputTokens } : {}),
-            ...(options.reasoning ? { reasoning: options.reasoning } : {}),
-            onText: conversation.text,
-            onReasoning: conversation.reasoning,
-            onWarning: (warning) => {
-              if (warned.has(warning)) return
-              warned.add(warning)
-              options.log.system(`${options.modelLabel}: warning: ${warning}\n`)
-            },
-          }),
+          observeModelCall(
+            () =>
+              streamModelStep({
+                model: options.model,
+                system: options.system,
+                messages,
+                tools,
+                signal: run.signal,
+                idleTimeoutMs: options.idleTimeoutMs,
+                ...(options.maxOutputTokens ? { maxOutputTokens: options.maxOutputTokens } : {}),
+                ...(options.reasoning ? { reasoning: options.reasoning } : {}),
+                onText: conversation.text,
+                onReasoning: conversation.reasoning,
+                onWarning: (warning) => {
+                  if (warned.has(warning)) return
+                  warned.add(warning)
+                  options.log.system(`${options.modelLabel}: warning: ${warning}\n`)
+                },
+              }),
+            observed,
+          ),
         {
           ...options.retry,
           signal: run.signal,

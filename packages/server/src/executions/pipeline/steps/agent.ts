@@ -94,6 +94,7 @@ export const agent: Step = async (ctx) => {
     timeoutMs: ctx.deps.limits.agentTimeoutMs,
   })
   await conversation.close()
+  if (outcome.usage) ctx.deps.metrics?.vendors.recordUsage(outcome.usage)
   if (assignment.mode === 'plan' && !outcome.plan) throw new Error('the agent made no plan')
   if (assignment.mode === 'review' && !outcome.review) throw new Error('the agent made no review')
   const redact = (text: string) => ctx.redactor.redact(text)

@@ -37,6 +37,7 @@ const cacheRetry =
       signal: ctx.signal,
       shouldRetry: (error) => failureOf(error).kind === 'transient',
       onRetry: ({ attempt, delayMs, error }) => {
+        ctx.deps.metrics?.executions.gitRetries.inc({ operation: 'clone' })
         const reason = failureOf(error).reason
         const command = error instanceof GitCommandError ? `git ${error.args[0]}` : 'git'
         ctx.log.write('system', `${command}: ${reason}; retrying in ${delayMs} ms (attempt ${attempt + 1})\n`)
@@ -67,14 +68,17 @@ export const provision: Step = async (ctx) => {
     message: 'updating repository cache',
   })
   let last = 0
-  const createSandbox = (from: WorkspaceSource) =>
-    deps.sandboxes.create({
+  const createSandbox = async (from: WorkspaceSource) => {
+    const sandbox = await deps.sandboxes.create({
       metadata: { execution_id: ctx.execution.id, task_id: ctx.task.id, squad_id: ctx.task.squadId },
       network: ctx.network,
       timeoutMs: deps.limits.sandboxTimeoutMs,
       workspaceTemplate: from.templateDir,
       extraReadOnlyBinds: [from.mirrorDir],
     })
+    deps.metrics?.sandboxes.created()
+    return sandbox
+  }
   // Warm start: the sandbox is made over the checkout the cache already has while the fetch runs,
   // and replaced if the fetch moves the base branch (the base is always its head after the fetch).
   const early = cachedWorkspaceSource({
@@ -124,6 +128,8 @@ export const provision: Step = async (ctx) => {
   }).catch(async (error) => {
     await dropEarly()
     const failure = explained(ctx, error)
+    if (failure instanceof GitFailureError)
+      deps.metrics?.executions.gitFailures.inc({ operation: 'clone', kind: failure.failure.kind })
     if (failure instanceof GitFailureError)
       await store.gitProgress({
         operation: 'clone',
