@@ -191,14 +191,16 @@ describe('GitHub client', () => {
     })
   })
 
-  it('uses the injected waits for a rate limit and succeeds afterwards', async () => {
+  it('uses the injected waits for a rate limit and succeeds afterwards, telling /metrics of each attempt', async () => {
     const waits: number[] = []
+    const observed: string[] = []
     let calls = 0
     const api = createGitHubClient({
       baseUrl: null,
       token: 't',
       subject: 's',
       now: () => 0,
+      onCall: ({ vendor, outcome, seconds }) => observed.push(`${vendor} ${outcome} ${seconds >= 0}`),
       retry: { sleep: async (ms) => void waits.push(ms) },
       fetch: async () =>
         ++calls === 1
@@ -211,6 +213,7 @@ describe('GitHub client', () => {
     })
     expect((await api.request('GET /user')).data).toMatchObject({ login: 'me' })
     expect(waits).toEqual([6000])
+    expect(observed).toEqual(['github rate_limited true', 'github ok true'])
   })
 })
 
