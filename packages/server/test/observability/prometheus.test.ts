@@ -49,7 +49,7 @@ async function until<T>(
 }
 
 // These tests prove the metrics, the dashboard and the alert rules, not the database: they run on
-// PGlite only (the queue gauges' one query is plain SQL that both databases run in other tests).
+// PGlite only (the queue gauges' one query runs on both databases in queue-metrics.test.ts).
 const skip = prometheusSkip ?? pipelineSkip ?? (testDbKind === 'postgres' ? 'runs on PGlite only' : null)
 
 describe.skipIf(skip)('a real Prometheus scraping a real squad serve', () => {

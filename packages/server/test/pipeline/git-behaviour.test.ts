@@ -54,6 +54,15 @@ describe.skipIf(pipelineSkip)('pipeline git behaviour', () => {
     const done = await waitForExecution(server, executionId, { ...auth(), timeoutMs })
     return { done, log: await downloadLog(server, executionId, token) }
   }
+  /** A counter's value summed over the series whose labels match: what /metrics would show. */
+  const counter = async (name: string, labels: Record<string, string>) => {
+    const metric = server.deps.metrics.registry.getSingleMetric(name)
+    if (!metric) throw new Error(`no metric ${name}`)
+    const { values } = await metric.get()
+    return values
+      .filter((v) => Object.entries(labels).every(([key, value]) => v.labels[key] === value))
+      .reduce((sum, v) => sum + v.value, 0)
+  }
   const untilAgentRuns = (executionId: string) =>
     waitForExecution(server, executionId, {
       ...auth(),
@@ -175,16 +184,16 @@ describe.skipIf(pipelineSkip)('pipeline git behaviour', () => {
     const { squad, agent, repo } = await setupSquad(server, { 'a.txt': 'a\n' }, auth())
     const bare = server.deps.localForge.repoPath({ squadId: squad.id, name: repo.name })
     expect(bare).toBe(join(server.deps.config.dataDir, 'forge', squad.id, 'demo.git'))
-    const counter = join(bare, 'push-attempts')
+    const attempts = join(bare, 'push-attempts')
     const hook = join(bare, 'hooks', 'pre-receive')
     await writeFile(
       hook,
       [
         '#!/bin/sh',
         'cat >/dev/null',
-        `n=$(cat '${counter}' 2>/dev/null || echo 0)`,
+        `n=$(cat '${attempts}' 2>/dev/null || echo 0)`,
         'n=$((n + 1))',
-        `echo "$n" > '${counter}'`,
+        `echo "$n" > '${attempts}'`,
         'if [ "$n" -le 2 ]; then echo "busy: try again later ($n)" >&2; exit 1; fi',
         'exit 0',
         '',
@@ -198,9 +207,16 @@ describe.skipIf(pipelineSkip)('pipeline git behaviour', () => {
       { title: 'Append to a', repository_id: repo.id, assignee_id: agent.id, script: 'echo y >> a.txt' },
       auth(),
     )
+    const retriesBefore = await counter('squad_git_retries_total', { operation: 'push' })
+    const failuresBefore = await counter('squad_git_failures_total', { operation: 'push', kind: 'transient' })
     const { done, log } = await run((await startTask(server, task.id, auth())).id)
     expect(done.status, `${done.error}\n${log}`).toBe('succeeded')
-    expect((await readFile(counter, 'utf8')).trim()).toBe('3')
+    expect((await readFile(attempts, 'utf8')).trim()).toBe('3')
+    // /metrics counts both rejected pushes as transient failures, and both retries.
+    expect((await counter('squad_git_retries_total', { operation: 'push' })) - retriesBefore).toBe(2)
+    expect(
+      (await counter('squad_git_failures_total', { operation: 'push', kind: 'transient' })) - failuresBefore,
+    ).toBe(2)
     expect(count(log, /git push: a server-side hook rejected the push; retrying in \d+ ms/g)).toBe(2)
     expect(log).toContain('busy: try again later (1)')
     expect(log).toContain('busy: try again later (2)')
@@ -232,10 +248,18 @@ describe.skipIf(pipelineSkip)('pipeline git behaviour', () => {
       { title: 'Append to a', repository_id: repo.id, assignee_id: agent.id, script: 'echo y >> a.txt' },
       auth(),
     )
+    const permanentBefore = await counter('squad_git_failures_total', {
+      operation: 'clone',
+      kind: 'permanent',
+    })
     const t0 = Date.now()
     const { done, log } = await run((await startTask(server, task.id, auth())).id)
     const elapsed = Date.now() - t0
     expect(done.status).toBe('failed')
+    expect(
+      (await counter('squad_git_failures_total', { operation: 'clone', kind: 'permanent' })) -
+        permanentBefore,
+    ).toBe(1)
     expect(step(done, 'provision').status).toBe('failed')
     expect(done.error).toMatch(/authentication failed/i)
     expect(done.error).toContain('Check the repository token')
@@ -265,10 +289,21 @@ describe.skipIf(pipelineSkip)('pipeline git behaviour', () => {
       { title: 'Append to a', repository_id: repo.id, assignee_id: agent.id, script: 'echo y >> a.txt' },
       auth(),
     )
+    const transientBefore = await counter('squad_git_failures_total', {
+      operation: 'clone',
+      kind: 'transient',
+    })
+    const retriesBefore = await counter('squad_git_retries_total', { operation: 'clone' })
     const { done, log } = await run((await startTask(server, task.id, auth())).id)
     expect(done.status).toBe('failed')
     expect(step(done, 'provision').status).toBe('failed')
     expect(done.error).toMatch(/could not be reached/)
+    // /metrics: four failed clones, three of them retried.
+    expect(
+      (await counter('squad_git_failures_total', { operation: 'clone', kind: 'transient' })) -
+        transientBefore,
+    ).toBe(4)
+    expect((await counter('squad_git_retries_total', { operation: 'clone' })) - retriesBefore).toBe(3)
     expect(done.error).toContain(`127.0.0.1:${port}`)
     // gitAttempts (4) clones: the first and three retries.
     expect(count(log, /^Cloning into bare repository/gm)).toBe(4)

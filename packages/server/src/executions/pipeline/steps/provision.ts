@@ -37,6 +37,8 @@ const cacheRetry =
       signal: ctx.signal,
       shouldRetry: (error) => failureOf(error).kind === 'transient',
       onRetry: ({ attempt, delayMs, error }) => {
+        // Each failed attempt counts as a git failure, as in sandbox-git.ts; the last one below.
+        ctx.deps.metrics?.executions.gitFailures.inc({ operation: 'clone', kind: failureOf(error).kind })
         ctx.deps.metrics?.executions.gitRetries.inc({ operation: 'clone' })
         const reason = failureOf(error).reason
         const command = error instanceof GitCommandError ? `git ${error.args[0]}` : 'git'
