@@ -10,6 +10,19 @@ export const modelProtocols: readonly ModelProtocol[] = [
   'gemini',
 ]
 
+/** The vendor's base URL as its SDKs take it, for an agent that names none (`config.base_url`). */
+export function vendorBaseUrl(protocol: ModelProtocol): string {
+  switch (protocol) {
+    case 'anthropic-messages':
+      return 'https://api.anthropic.com'
+    case 'openai-responses':
+    case 'openai-chat':
+      return 'https://api.openai.com/v1'
+    case 'gemini':
+      return 'https://generativelanguage.googleapis.com'
+  }
+}
+
 /** A request the proxy forwards: where it goes under the upstream base URL, and whether it is a model call. */
 export type Route = {
   /** Appended to the upstream base URL (the sandbox never sees that URL, only the proxy's). */

@@ -1,5 +1,4 @@
 import type { Sandbox } from '../../../sandbox/sandbox-provider.ts'
-import type { ModelProtocol } from '../../model-proxy/model-protocols.ts'
 import type { AgentEvent } from '../agent-runtime.ts'
 
 /** Where the task prompt goes in a CLI's argument vector (the runner passes it without quoting it twice). */
@@ -15,22 +14,6 @@ export type CliArg = string | typeof PROMPT | { shell: string }
  * environment and handed to the CLI under `env` and each of `also` (aliases the CLI also reads).
  */
 export type KeyVariable = { env: string; also?: string[] }
-
-/**
- * The model API a CLI calls, so the runner can put the host's model proxy in between: the CLI gets
- * the proxy's URL and a dummy key, and the real key never enters the sandbox.
- */
-export type ModelApi = {
-  protocol: ModelProtocol
-  /** The provider's base URL as the CLI's SDK takes it (the proxy forwards there). */
-  upstreamBaseUrl: string
-  /**
-   * The environment that points the CLI at `baseUrl` (the proxy, as the sandbox sees it), e.g.
-   * `{ ANTHROPIC_BASE_URL: baseUrl }`. A CLI that reads it from a config file writes that in its
-   * own set-up instead and returns `{}`.
-   */
-  endpointEnv(endpoint: { baseUrl: string }): Record<string, string>
-}
 
 /** What one line of a CLI's output meant. */
 export type ParsedLine = {
@@ -71,12 +54,6 @@ export type CliAdapter = {
   readonly installHint: string
   /** The model keys it can use, in order of preference (the first one present is passed). */
   keyVariables(model: string | null): KeyVariable[]
-  /**
-   * The model API it calls with this model, read from the agent's `config.base_url` or the vendor's
-   * default; absent (or null) when the CLI cannot be pointed at the proxy, and then the key goes in
-   * its environment as before (the runner says so in the log).
-   */
-  modelApi?(options: { model: string | null; baseUrl: string | null }): ModelApi | null
   /** Arguments after the executable: non-interactive mode, machine-readable output, the prompt. */
   args(options: { model: string | null }): CliArg[]
   /**

@@ -14,8 +14,6 @@ const serverOnly = new Set(['E2B_API_KEY', 'GITHUB_TOKEN', 'GH_TOKEN', 'DATABASE
  *   CLI's usual one (e.g. `TEAM_ANTHROPIC_API_KEY`). It must name a key (`…_KEY`), and not one of
  *   the server's own credentials.
  * - `args`: extra arguments for the CLI, before the prompt (e.g. `["--max-turns", "30"]`).
- * - `base_url`: the model provider's base URL (an OpenAI-compatible server, a gateway), when it is
- *   not the vendor's; the host's model proxy forwards there, the sandbox never sees it.
  */
 export const CliAgentConfig = z.object({
   command: z
@@ -31,11 +29,6 @@ export const CliAgentConfig = z.object({
     .refine((v) => !serverOnly.has(v) && !v.startsWith('SQUAD_'), 'names a credential of the server itself')
     .optional(),
   args: z.array(z.string().max(2000)).max(50).optional(),
-  base_url: z
-    .string()
-    .url()
-    .refine((v) => /^https?:\/\//.test(v), 'must be an http(s) URL')
-    .optional(),
 })
 export type CliAgentConfig = z.infer<typeof CliAgentConfig>
 

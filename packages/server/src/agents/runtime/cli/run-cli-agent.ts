@@ -6,7 +6,13 @@ import { readConclusion } from '../conclusion.ts'
 import { type CliAdapter, type CliArg, type CliOutcome, PROMPT } from './cli-adapter.ts'
 import { type CliAgentConfig, findModelKey, readCliConfig } from './cli-config.ts'
 import { createLineSplitter } from './line-splitter.ts'
-import { type CliModelLimits, type ModelAccess, openModelAccess } from './model-access.ts'
+import {
+  baseUrlVariable,
+  type CliModelLimits,
+  type ModelAccess,
+  openModelAccess,
+  protocolOfCli,
+} from './model-access.ts'
 import { renderEvent } from './render-event.ts'
 import { taskPrompt } from './task-prompt.ts'
 
@@ -102,12 +108,17 @@ export async function runCliAgent(
         "as a squad secret or in the server's environment; running it anyway (it may be signed in another way).\n",
     )
 
+  const configuredBaseUrl = input.agent.config.base_url
   const access = await openModelAccess({
     adapter,
     input,
     key,
     model,
-    baseUrl: config.base_url ?? null,
+    protocol: protocolOfCli[adapter.provider] ?? null,
+    upstreamBaseUrl:
+      typeof configuredBaseUrl === 'string' && /^https?:\/\//.test(configuredBaseUrl)
+        ? configuredBaseUrl
+        : null,
     proxy: deps.modelProxy,
   })
   try {
@@ -159,7 +170,12 @@ async function runWith(
     {
       background: true,
       cwd: input.workdir,
-      envs: access.envs,
+      envs: {
+        ...(access.baseUrl
+          ? { [baseUrlVariable[adapter.provider] ?? 'MODEL_BASE_URL']: access.baseUrl }
+          : {}),
+        ...access.envs,
+      },
       ...(access.hostServices.length ? { hostServices: access.hostServices } : {}),
       stdin: taskPrompt(input),
       timeoutMs: input.timeoutMs,

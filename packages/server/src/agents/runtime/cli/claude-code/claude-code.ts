@@ -18,11 +18,6 @@ export const claudeCode: CliAdapter = {
   installHint: 'npm install -g @anthropic-ai/claude-code',
   expectedResult: 'a final {"type":"result"} line',
   keyVariables: () => [{ env: 'ANTHROPIC_API_KEY' }],
-  modelApi: ({ baseUrl }) => ({
-    protocol: 'anthropic-messages',
-    upstreamBaseUrl: baseUrl ?? 'https://api.anthropic.com',
-    endpointEnv: (endpoint) => ({ ANTHROPIC_BASE_URL: endpoint.baseUrl }),
-  }),
   args: ({ model }) => [
     '-p',
     '--output-format',

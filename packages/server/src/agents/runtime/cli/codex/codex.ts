@@ -21,11 +21,6 @@ export const codex: CliAdapter = {
   expectedResult: 'a {"type":"turn.completed"} line',
   // `codex exec` reads CODEX_API_KEY; the key usually lives in OPENAI_API_KEY.
   keyVariables: () => [{ env: 'OPENAI_API_KEY', also: ['CODEX_API_KEY'] }, { env: 'CODEX_API_KEY' }],
-  modelApi: ({ baseUrl }) => ({
-    protocol: 'openai-responses',
-    upstreamBaseUrl: baseUrl ?? 'https://api.openai.com/v1',
-    endpointEnv: (endpoint) => ({ OPENAI_BASE_URL: endpoint.baseUrl }),
-  }),
   args: ({ model }) => [
     'exec',
     '--json',

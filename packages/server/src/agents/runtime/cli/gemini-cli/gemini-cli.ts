@@ -19,11 +19,6 @@ export const geminiCli: CliAdapter = {
   installHint: 'npm install -g @google/gemini-cli',
   expectedResult: 'a final {"type":"result"} line',
   keyVariables: () => [{ env: 'GEMINI_API_KEY' }, { env: 'GOOGLE_API_KEY' }],
-  modelApi: ({ baseUrl }) => ({
-    protocol: 'gemini',
-    upstreamBaseUrl: baseUrl ?? 'https://generativelanguage.googleapis.com',
-    endpointEnv: (endpoint) => ({ GOOGLE_GEMINI_BASE_URL: endpoint.baseUrl }),
-  }),
   args: ({ model }) => [
     '--output-format',
     'stream-json',
