@@ -8,6 +8,7 @@ import {
   type ServerResponse,
 } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { Socket } from 'node:net'
 import type { HostService } from '../../sandbox/sandbox-provider.ts'
 import {
   authHeaders,
@@ -96,7 +97,10 @@ export async function openModelProxy(opts: OpenModelProxyOpts): Promise<ModelPro
     throw new Error(`the model's base URL must be http(s), not ${upstream.protocol}`)
   const upstreamBase = upstream.href.replace(/\/+$/, '')
   const secure = upstream.protocol === 'https:'
-  const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true })
+  // Without noDelay a request's headers and body, or two streamed chunks, can wait on each other's ACK.
+  // (net.connect takes `noDelay`; the Agent passes its options on, though its type does not say so.)
+  const agentOpts = { keepAlive: true, noDelay: true } as ConstructorParameters<typeof HttpAgent>[0]
+  const agent = secure ? new HttpsAgent(agentOpts) : new HttpAgent(agentOpts)
   const dummyKey = `sk-squad-${randomBytes(24).toString('hex')}`
   const dummy = Buffer.from(dummyKey)
   const realKey = opts.apiKey
@@ -229,7 +233,15 @@ export async function openModelProxy(opts: OpenModelProxyOpts): Promise<ModelPro
   return {
     baseUrl: `http://127.0.0.1:${port}${basePathOf(protocol)}`,
     apiKey: dummyKey,
-    hostServices: [{ port, accept: (socket) => server.emit('connection', socket) }],
+    hostServices: [
+      {
+        port,
+        accept: (socket) => {
+          if (socket instanceof Socket) socket.setNoDelay(true) // a no-op on the relay's Unix socket
+          server.emit('connection', socket)
+        },
+      },
+    ],
     totals: () => ({ ...totals }),
     limitReached: () => limitReason,
     close: async () => {
