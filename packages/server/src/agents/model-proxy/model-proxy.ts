@@ -20,6 +20,7 @@ import {
   type Route,
   routeOf,
 } from './model-protocols.ts'
+import { MAX_REQUEST_BYTES, prepareBody, readBody } from './proxy-request.ts'
 import { createUsageMeter, type MeteredUsage } from './usage-meter.ts'
 import { createUsageStripper } from './usage-stripper.ts'
 
@@ -65,8 +66,6 @@ export type ModelProxy = {
 }
 
 export const MODEL_PROXY_PORT = 3129
-/** Largest request body forwarded (a long conversation with images is a few MB). */
-const MAX_REQUEST_BYTES = 32 * 1024 * 1024
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -192,16 +191,25 @@ export async function openModelProxy(opts: OpenModelProxyOpts): Promise<ModelPro
             res.once('drain', () => answer.resume())
           }
         })
-        answer.once('end', () => {
-          if (stripper) res.write(stripper.end())
-          res.end()
+        // Counted once, when the answer ends or is cut off: a client that hangs up before the end
+        // still pays for what the provider reported so far (its input at least).
+        let settled = false
+        const settle = () => {
+          if (settled) return
+          settled = true
           const usage = meter?.end()
           if (!usage) return
           totals.inputTokens += usage.inputTokens
           totals.outputTokens += usage.outputTokens
           totals.cachedInputTokens += usage.cachedInputTokens
           opts.onUsage?.(usage)
+        }
+        answer.once('end', () => {
+          if (stripper) res.write(stripper.end())
+          res.end()
+          settle()
         })
+        answer.once('close', settle)
         answer.once('error', () => res.destroy())
       },
     )
@@ -249,41 +257,4 @@ export async function openModelProxy(opts: OpenModelProxyOpts): Promise<ModelPro
       agent.destroy()
     },
   }
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_REQUEST_BYTES) return null
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks)
-}
-
-/**
- * The body to forward: as sent, except that a streamed Chat Completions request that did not ask for
- * usage is made to (`stream_options.include_usage`), and the usage-only chunk that adds is then taken
- * out of the answer (`strip`), so the client gets what it asked for.
- */
-function prepareBody(
-  protocol: ModelProtocol,
-  route: Route,
-  body: Buffer,
-): { body: Buffer; model: string | null; strip: boolean } {
-  if (!route.generates || body.length === 0) return { body, model: null, strip: false }
-  let parsed: Record<string, unknown>
-  try {
-    parsed = JSON.parse(body.toString('utf8'))
-  } catch {
-    return { body, model: null, strip: false }
-  }
-  const model = typeof parsed.model === 'string' ? parsed.model : null
-  if (protocol !== 'openai-chat' || parsed.stream !== true) return { body, model, strip: false }
-  const options = parsed.stream_options
-  if (options && typeof options === 'object' && 'include_usage' in options)
-    return { body, model, strip: false }
-  const changed = { ...parsed, stream_options: { ...(options as object | undefined), include_usage: true } }
-  return { body: Buffer.from(JSON.stringify(changed)), model, strip: true }
 }
