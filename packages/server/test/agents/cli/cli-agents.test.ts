@@ -6,6 +6,7 @@ import { claudeCode } from '../../../src/agents/runtime/cli/claude-code/claude-c
 import type { CliAdapter } from '../../../src/agents/runtime/cli/cli-adapter.ts'
 import { codex } from '../../../src/agents/runtime/cli/codex/codex.ts'
 import { geminiCli } from '../../../src/agents/runtime/cli/gemini-cli/gemini-cli.ts'
+import { protocolOfCli } from '../../../src/agents/runtime/cli/model-access.ts'
 import { opencode } from '../../../src/agents/runtime/cli/opencode/opencode.ts'
 import { formsOf } from '../../../src/secrets/redactor.ts'
 import { startTestServer, type TestServer } from '../../helpers/test-server.ts'
@@ -177,7 +178,13 @@ describe.skipIf(cliPipelineSkip)('agent CLIs through the pipeline', () => {
       // The conversation, in the order the CLI told it, before the agent step is marked done.
       const stored = await eventsOf(server, done.id)
       const conversation = stored.filter((e) => e.type.startsWith('agent.'))
-      expect(conversation.map(({ type, payload }) => ({ type, payload }))).toEqual(expected.events)
+      // Behind the model proxy, usage is the proxy's count (none here: the stand-in calls no model),
+      // not what the CLI printed about itself.
+      const told =
+        adapter.provider in protocolOfCli
+          ? expected.events.filter((e) => e.type !== 'agent.usage')
+          : expected.events
+      expect(conversation.map(({ type, payload }) => ({ type, payload }))).toEqual(told)
       const agentDone = stored.findIndex(
         (e) =>
           e.type === 'step.updated' &&
@@ -191,8 +198,16 @@ describe.skipIf(cliPipelineSkip)('agent CLIs through the pipeline', () => {
       expect(branch.files['README.md']).toContain('goodbye world')
       expect(branch.tracked.some((path) => path.startsWith('.aider'))).toBe(false)
       const seen = branch.files['.agent-env.txt'] ?? ''
-      // The CLI got the model key, under the names it reads (in its environ too)...
-      for (const name of given) expect(seen).toContain(`${name}=${keys[source]}`)
+      // The CLI got the model key under the names it reads (in its environ too): a CLI the model
+      // proxy serves gets the proxy's stand-in key and URL, and the real key is nowhere in the sandbox.
+      const proxied = adapter.provider in protocolOfCli
+      for (const name of given)
+        if (proxied) expect(seen).toMatch(new RegExp(`^${name}=sk-squad-[0-9a-f]{48}$`, 'm'))
+        else expect(seen).toContain(`${name}=${keys[source]}`)
+      if (proxied) {
+        expect(seen).toContain('_BASE_URL=http://127.0.0.1:3129')
+        for (const form of formsOf(keys[source])) expect(seen).not.toContain(form)
+      }
       // ...and no forge credential: not the run's token, no auth header, no git credential config.
       const tokens = minted.slice(mintedBefore)
       expect(tokens.length).toBeGreaterThan(0)

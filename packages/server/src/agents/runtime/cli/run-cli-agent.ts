@@ -4,8 +4,15 @@ import { CommandExitError, type CommandResult } from '../../../sandbox/sandbox-p
 import type { AgentRunInput, AgentRunResult, AgentRuntime } from '../agent-runtime.ts'
 import { readConclusion } from '../conclusion.ts'
 import { type CliAdapter, type CliArg, type CliOutcome, PROMPT } from './cli-adapter.ts'
-import { findModelKey, readCliConfig } from './cli-config.ts'
+import { type CliAgentConfig, findModelKey, readCliConfig } from './cli-config.ts'
 import { createLineSplitter } from './line-splitter.ts'
+import {
+  baseUrlVariable,
+  type CliModelLimits,
+  type ModelAccess,
+  openModelAccess,
+  protocolOfCli,
+} from './model-access.ts'
 import { renderEvent } from './render-event.ts'
 import { taskPrompt } from './task-prompt.ts'
 
@@ -18,6 +25,11 @@ const PROMPT_VARIABLE = 'squad_prompt'
 export type CliAgentDeps = {
   /** Where model keys are looked up: the server's environment (never passed on whole). */
   env: Readonly<Record<string, string | undefined>>
+  /**
+   * The host's model proxy (model-access.ts), with the execution's limits: the CLI gets a dummy key
+   * and the proxy's URL instead of the real key. Without it the key goes in the CLI's environment.
+   */
+  modelProxy?: { limits: CliModelLimits }
 }
 
 /** The last `max` characters of what a stream printed, for error messages. */
@@ -96,10 +108,38 @@ export async function runCliAgent(
         "as a squad secret or in the server's environment; running it anyway (it may be signed in another way).\n",
     )
 
+  const configuredBaseUrl = input.agent.config.base_url
+  const access = await openModelAccess({
+    adapter,
+    input,
+    key,
+    model,
+    protocol: protocolOfCli[adapter.provider] ?? null,
+    upstreamBaseUrl:
+      typeof configuredBaseUrl === 'string' && /^https?:\/\//.test(configuredBaseUrl)
+        ? configuredBaseUrl
+        : null,
+    proxy: deps.modelProxy,
+  })
+  try {
+    return await runWith(adapter, input, config, model, access)
+  } finally {
+    await access.close()
+  }
+}
+
+async function runWith(
+  adapter: CliAdapter,
+  input: AgentRunInput,
+  config: CliAgentConfig,
+  model: string | null,
+  access: ModelAccess,
+): Promise<AgentRunResult> {
+  const name = adapter.displayName
   const command = config.command ?? adapter.binary
   const args = [...adapter.args({ model }), ...(config.args ?? [])]
   input.log.system(
-    `$ ${command} ${renderArgs(args, '"<task prompt>"')}${key ? `  (${Object.keys(key.envs).join(', ')} from ${key.source})` : ''}\n`,
+    `$ ${command} ${renderArgs(args, '"<task prompt>"')}${access.describe ? `  (${access.describe})` : ''}\n`,
   )
 
   const parser = adapter.parser()
@@ -117,6 +157,8 @@ export async function runCliAgent(
       if (!parsed) stdoutText.push(`${line}\n`)
     } else if (parsed.note) input.log.stdout(`${parsed.note}\n`)
     for (const event of parsed?.events ?? []) {
+      // What the proxy counted is what the provider billed; the CLI's own report would count it twice.
+      if (access.metered && event.type === 'agent.usage') continue
       input.emit(event)
       if (!adapter.plainText) input.log.stdout(renderEvent(event))
     }
@@ -128,7 +170,13 @@ export async function runCliAgent(
     {
       background: true,
       cwd: input.workdir,
-      envs: key?.envs ?? {},
+      envs: {
+        ...(access.baseUrl
+          ? { [baseUrlVariable[adapter.provider] ?? 'MODEL_BASE_URL']: access.baseUrl }
+          : {}),
+        ...access.envs,
+      },
+      ...(access.hostServices.length ? { hostServices: access.hostServices } : {}),
       stdin: taskPrompt(input),
       timeoutMs: input.timeoutMs,
       maxOutputBytes: MAX_OUTPUT_BYTES,
@@ -157,6 +205,9 @@ export async function runCliAgent(
     throw new AppError('bad_request', `${name} stopped: ${String(input.signal.reason)}`)
 
   const outcome = parser.finish()
+  const { usage, limit } = access.finish()
+  // Whatever the CLI made of the refusal (some exit 0), the run stops for the limit, saying which.
+  if (limit) throw new AppError('bad_request', `${name} stopped: ${limit}`)
   const lastWords = stderr.lastLine() ?? stdoutText.lastLine()
   if (result.error || result.exitCode !== 0)
     throw failure(adapter, command, result, outcome, lastWords, input.timeoutMs)
@@ -171,7 +222,8 @@ export async function runCliAgent(
   const summary = outcome.result.trim() || `${name} finished without a summary.`
   const short = summary.length > MAX_SUMMARY_CHARS ? `${summary.slice(0, MAX_SUMMARY_CHARS)} …` : summary
   const { assignment } = input
-  if (assignment.mode === 'implement') return { summary: short }
+  const counted = usage ? { usage } : {}
+  if (assignment.mode === 'implement') return { summary: short, ...counted }
   // A plan or a review: the JSON block its final message ends with (see conclusion.ts).
   const conclusion = readConclusion(outcome.result, assignment)
   if ('error' in conclusion)
@@ -179,7 +231,7 @@ export async function runCliAgent(
       'bad_request',
       `${name} ended without a usable ${assignment.mode === 'plan' ? 'plan' : 'review'}: ${conclusion.error}`,
     )
-  return { summary: short, ...conclusion }
+  return { summary: short, ...conclusion, ...counted }
 }
 
 /** An agent runtime that runs `adapter`'s CLI. */
