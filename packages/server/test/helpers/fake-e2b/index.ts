@@ -143,3 +143,15 @@ export async function startFakeE2B(options: StartFakeE2BOptions = {}): Promise<F
     },
   }
 }
+
+/** Resolves once `condition` holds, checking every 50 ms; rejects after `timeoutMs`. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
