@@ -24,7 +24,11 @@ describe.skipIf(!hasBwrap)('fake E2B through the e2b SDK: lifecycle and faults',
   beforeAll(async () => {
     fake = await startFakeE2B()
   })
-  afterAll(() => fake?.close())
+  afterAll(async () => {
+    const violations = fake?.stats.violations()
+    await fake?.close()
+    expect(violations).toEqual([])
+  })
 
   test('setTimeout moves the end time; when it passes, the sandbox dies mid-run and is gone', async () => {
     const sandbox = await create({ metadata: { test: 'timeout' } })
@@ -106,7 +110,7 @@ describe.skipIf(!hasBwrap)('fake E2B through the e2b SDK: lifecycle and faults',
 
     await fake.inject.envdDown({ ms: 1500, mode: 'refuse' })
     await expect(sandbox.commands.run('true')).rejects.toThrow()
-    await waitFor(() =>
+    await waitFor('a command runs once envd listens again', () =>
       sandbox.commands.run('true').then(
         () => true,
         () => false,
@@ -117,7 +121,7 @@ describe.skipIf(!hasBwrap)('fake E2B through the e2b SDK: lifecycle and faults',
     expect(await sandbox.isRunning()).toBe(false) // what the SDK can see: 502 from the proxy
     // …while the control plane still has it: unreachable is not gone.
     expect((await Sandbox.getInfo(sandbox.sandboxId, fake.sdkOptions)).state).toBe('running')
-    await waitFor(() => sandbox.isRunning())
+    await waitFor('envd answers again after the 502s', () => sandbox.isRunning())
     expect(await sandbox.files.read('still-here.txt')).toBe('yes')
     await sandbox.kill()
   })
@@ -126,7 +130,10 @@ describe.skipIf(!hasBwrap)('fake E2B through the e2b SDK: lifecycle and faults',
     const sandbox = await create()
     // Its outcome is taken at once: it fails while this test is still making it fail.
     const outcome = sandbox.commands.run('echo started; sleep 30').catch((error: unknown) => error)
-    await waitFor(() => (fake.sandboxes.get(sandbox.sandboxId)?.processes.running().length ?? 0) > 0)
+    await waitFor(
+      'the command has started',
+      () => (fake.sandboxes.get(sandbox.sandboxId)?.processes.running().length ?? 0) > 0,
+    )
     await fake.inject.killSandbox(sandbox.sandboxId)
     expect(await outcome).toBeInstanceOf(TimeoutError)
     expect(fake.sandboxes.endedBecause(sandbox.sandboxId)).toBe('fault')

@@ -21,7 +21,11 @@ describe.skipIf(!hasBwrap)('fake E2B through the e2b SDK: commands and files', (
       timeoutMs: 120_000,
     })
   })
-  afterAll(() => fake?.close())
+  afterAll(async () => {
+    const violations = fake?.stats.violations()
+    await fake?.close()
+    expect(violations).toEqual([])
+  })
 
   test('a command runs as E2B runs it, its output streamed as it comes', async () => {
     const chunks: { text: string; at: number }[] = []
@@ -76,7 +80,7 @@ describe.skipIf(!hasBwrap)('fake E2B through the e2b SDK: commands and files', (
     const error = await sandbox.commands.run('sleep 30', { timeoutMs: 1500 }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TimeoutError)
     expect(Date.now() - started).toBeLessThan(10_000)
-    await waitFor(async () => (await sandbox.commands.list()).length === 0)
+    await waitFor('the command is gone', async () => (await sandbox.commands.list()).length === 0)
   })
 
   test('files: write, read as text and bytes, list, info, make a folder, rename, remove', async () => {

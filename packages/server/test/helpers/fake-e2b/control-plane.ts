@@ -23,14 +23,14 @@ export type ControlPlaneDeps = {
 
 /** Method, path template and the statuses each served route can answer (the OpenAPI test reads it). */
 export const SERVED_ROUTES = [
-  { method: 'post', path: '/v2/sandboxes', statuses: [201, 400, 401, 429] },
-  { method: 'get', path: '/v2/sandboxes', statuses: [200, 400, 401] },
-  { method: 'get', path: '/sandboxes/{sandboxID}', statuses: [200, 401, 404] },
-  { method: 'delete', path: '/sandboxes/{sandboxID}', statuses: [204, 401, 404] },
-  { method: 'post', path: '/sandboxes/{sandboxID}/timeout', statuses: [204, 401, 404] },
-  { method: 'post', path: '/sandboxes/{sandboxID}/pause', statuses: [204, 401, 404, 409] },
-  { method: 'post', path: '/sandboxes/{sandboxID}/resume', statuses: [201, 401, 404, 409] },
-  { method: 'post', path: '/v2/sandboxes/{sandboxID}/connect', statuses: [200, 201, 400, 401, 404] },
+  { method: 'post', path: '/v2/sandboxes', statuses: [201, 400, 401, 429, 500] },
+  { method: 'get', path: '/v2/sandboxes', statuses: [200, 400, 401, 500] },
+  { method: 'get', path: '/sandboxes/{sandboxID}', statuses: [200, 401, 404, 500] },
+  { method: 'delete', path: '/sandboxes/{sandboxID}', statuses: [204, 401, 404, 500] },
+  { method: 'post', path: '/sandboxes/{sandboxID}/timeout', statuses: [204, 401, 404, 500] },
+  { method: 'post', path: '/sandboxes/{sandboxID}/pause', statuses: [204, 401, 404, 409, 500] },
+  { method: 'post', path: '/sandboxes/{sandboxID}/resume', statuses: [201, 401, 404, 409, 500] },
+  { method: 'post', path: '/v2/sandboxes/{sandboxID}/connect', statuses: [200, 201, 400, 401, 404, 500] },
 ] as const
 
 const error = (status: number, message: string): Reply => ({

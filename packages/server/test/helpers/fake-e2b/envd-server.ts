@@ -15,6 +15,17 @@ import type { FakeSandbox, FakeSandboxes } from './sandboxes.ts'
 // GET /health, GET and POST /files and the two Connect services. A sandbox that is gone or paused
 // answers 502 like E2B's proxy; stopping one cuts its open connections, as a VM's death does.
 
+/**
+ * envd's REST routes served, with the statuses each can answer (checked against the SDK's generated
+ * envd `paths` by fake-e2b-openapi.unit.test.ts). 502 is not envd's: it is E2B's proxy speaking for a
+ * sandbox that is not running.
+ */
+export const ENVD_REST_ROUTES = [
+  { method: 'get', path: '/health', statuses: [204] },
+  { method: 'get', path: '/files', statuses: [200, 400, 401, 404, 500] },
+  { method: 'post', path: '/files', statuses: [200, 400, 401, 500] },
+] as const
+
 const sandboxKey = createContextKey<FakeSandbox | undefined>(undefined, { description: 'fake-e2b sandbox' })
 
 export type EnvdServer = {
@@ -91,7 +102,14 @@ export async function startEnvdServer(deps: {
     resume: async () => {
       if (server.listening) return
       server = listenServer(handle)
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+      // The port was free a moment ago; something else may have taken it since (then this rejects).
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject)
+          resolve()
+        })
+      })
     },
     close: async () => {
       if (server.listening) await stop()

@@ -19,6 +19,8 @@ export class Faults {
 
   /** Requests seen per route, e.g. `POST /v2/sandboxes` or `envd POST /process.Process/Start`. */
   readonly requests = new Map<string, number>()
+  /** Answers the fake gave that its declared route table does not allow (a bug in the fake). */
+  readonly violations: string[] = []
   /** When each create was accepted (after auth and any 429), for creates-per-second figures. */
   readonly createTimes: number[] = []
 

@@ -59,6 +59,8 @@ export type FakeE2B = {
     requests(): Record<string, number>
     /** The most creates accepted in any one second. */
     peakCreatesPerSecond(): number
+    /** Control-plane answers with a status the route table does not declare (should stay empty). */
+    violations(): string[]
   }
   /** Kills every sandbox and stops both servers. */
   close(): Promise<void>
@@ -114,7 +116,11 @@ export async function startFakeE2B(options: StartFakeE2BOptions = {}): Promise<F
         }
         clearTimeout(downTimer)
         await envd.refuse()
-        downTimer = setTimeout(() => void envd.resume(), ms)
+        downTimer = setTimeout(() => {
+          envd.resume().catch((error: unknown) => {
+            faults.violations.push(`envd could not listen again: ${String(error)}`)
+          })
+        }, ms)
       },
       async killSandbox(sandboxId) {
         const sandbox = sandboxes.get(sandboxId)
@@ -131,6 +137,7 @@ export async function startFakeE2B(options: StartFakeE2BOptions = {}): Promise<F
     stats: {
       requests: () => Object.fromEntries(faults.requests),
       peakCreatesPerSecond: () => faults.peakCreatesPerSecond(),
+      violations: () => [...faults.violations],
     },
     async close() {
       clearTimeout(downTimer)
@@ -144,14 +151,15 @@ export async function startFakeE2B(options: StartFakeE2BOptions = {}): Promise<F
   }
 }
 
-/** Resolves once `condition` holds, checking every 50 ms; rejects after `timeoutMs`. */
+/** Resolves once `condition` holds, checking every 50 ms; rejects after `timeoutMs`, naming `what`. */
 export async function waitFor(
+  what: string,
   condition: () => boolean | Promise<boolean>,
   timeoutMs = 10_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
