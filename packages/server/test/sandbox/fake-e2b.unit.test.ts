@@ -1,10 +1,15 @@
 import { existsSync } from 'node:fs'
+import { createClient } from '@connectrpc/connect'
+import { createConnectTransport } from '@connectrpc/connect-node'
 import { CommandExitError, Sandbox, TimeoutError } from 'e2b'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { processService } from '../helpers/fake-e2b/envd-descriptors.ts'
 import { type FakeE2B, startFakeE2B, waitFor } from '../helpers/fake-e2b/index.ts'
 
 // The E2B-compatible test server, driven by the real e2b SDK: commands (streamed output, exit codes,
 // background and kill, stdin), files, listing by metadata and connecting by id.
+
+type ProcessEvent = { event?: { event: { case?: string } } }
 
 const hasBwrap = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap'].some((path) => existsSync(path))
 
@@ -81,6 +86,29 @@ describe.skipIf(!hasBwrap)('fake E2B through the e2b SDK: commands and files', (
     expect(error).toBeInstanceOf(TimeoutError)
     expect(Date.now() - started).toBeLessThan(10_000)
     await waitFor('the command is gone', async () => (await sandbox.commands.list()).length === 0)
+  })
+
+  test('the stream of a silent command carries keepalives at the interval the client asks for', async () => {
+    // The SDK asks for one every 50 s; a raw Connect client asks for one a second.
+    const transport = createConnectTransport({ baseUrl: fake.sandboxUrl, httpVersion: '1.1' })
+    // The descriptors are read at run time, so the client is typed here by hand.
+    const client = createClient(processService, transport) as unknown as {
+      start(request: object, options: { headers: Record<string, string> }): AsyncIterable<ProcessEvent>
+    }
+    const headers = {
+      'E2b-Sandbox-Id': sandbox.sandboxId,
+      'X-Access-Token': fake.sandboxes.get(sandbox.sandboxId)?.envdAccessToken ?? '',
+      'Keepalive-Ping-Interval': '1',
+    }
+    const kinds: string[] = []
+    const stream = client.start(
+      { process: { cmd: '/bin/sh', args: ['-c', 'sleep 2.5; echo done'], envs: {} }, stdin: false },
+      { headers },
+    )
+    for await (const message of stream) kinds.push(message.event?.event.case ?? '?')
+    expect(kinds[0]).toBe('start')
+    expect(kinds.filter((kind) => kind === 'keepalive').length).toBeGreaterThanOrEqual(2)
+    expect(kinds.slice(-2)).toEqual(['data', 'end'])
   })
 
   test('files: write, read as text and bytes, list, info, make a folder, rename, remove', async () => {

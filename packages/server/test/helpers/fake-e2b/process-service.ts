@@ -109,7 +109,7 @@ export function processServiceImpl(sandboxOf: SandboxOf) {
   }
 }
 
-/** The process's events as stream messages, until it ends or the client goes away. */
+/** The process's events as stream messages (and keepalives), until it ends or the client goes away. */
 async function* follow(proc: FakeProcess, context: HandlerContext) {
   const queue: ProcessEvent[] = []
   let wake: (() => void) | undefined
@@ -117,6 +117,9 @@ async function* follow(proc: FakeProcess, context: HandlerContext) {
     queue.push(event)
     wake?.()
   })
+  // envd sends a keepalive event after this many idle seconds (the SDK asks for 50), so that no proxy
+  // or client idle timeout ends the stream of a command that prints nothing for a while.
+  const keepaliveMs = Number(context.requestHeader.get('keepalive-ping-interval') ?? 0) * 1000
   const onAbort = () => wake?.()
   context.signal.addEventListener('abort', onAbort)
   try {
@@ -125,10 +128,15 @@ async function* follow(proc: FakeProcess, context: HandlerContext) {
       const event = queue.shift()
       if (!event) {
         if (context.signal.aborted) return
-        await new Promise<void>((resolve) => {
-          wake = resolve
+        const idle = await new Promise<boolean>((resolve) => {
+          const timer = keepaliveMs ? setTimeout(() => resolve(true), keepaliveMs) : undefined
+          wake = () => {
+            clearTimeout(timer)
+            resolve(false)
+          }
         })
         wake = undefined
+        if (idle) yield { event: { event: { case: 'keepalive', value: {} } } }
         continue
       }
       if (event.kind === 'end') {
