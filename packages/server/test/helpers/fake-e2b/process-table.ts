@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { constants } from 'node:fs'
-import { chown, type FileHandle, open, rm, stat } from 'node:fs/promises'
+import { type FileHandle, open, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import {
@@ -89,9 +89,10 @@ export class ProcessTable {
       // with its last open end) and leave the process waiting for a writer forever.
       const name = `.e2b-stdin-${pid}-${process.hrtime.bigint()}`
       fifo = join(this.#hostTmp, name)
-      await promisify(execFile)('mkfifo', ['-m', '0600', fifo])
-      const owner = await stat(this.#hostTmp)
-      await chown(fifo, owner.uid, owner.gid)
+      // Readable by the sandbox's uid through its mode, not a chown: the folder belongs to the
+      // sandbox, which could swap the FIFO for a symlink before a chown (that follows links) ran.
+      // The folder is the sandbox's own and 0700, so 0666 opens it to nobody else.
+      await promisify(execFile)('mkfifo', ['-m', '0666', fifo])
       stdin = await open(fifo, constants.O_RDWR | constants.O_NOFOLLOW)
       prelude = `exec < /tmp/${name} && : > /tmp/${name}.open && `
     }
