@@ -78,6 +78,14 @@ describe('bwrapOptions', () => {
     expect(bwrapOptions({ ...spec, asRoot: false, egressSocket: '/tmp/e.sock' })).not.toContain('--share-net')
   })
 
+  it("another layout (E2B's): the workspace is home, bound once, and the command starts there", () => {
+    const layout = { workdir: '/home/user', home: '/home/user', user: 'user' }
+    const args = bwrapOptions({ ...spec, cwd: '/home/user', layout })
+    expect(pairs(args, '--bind')).toEqual(['/data/sb/ws /home/user', '/data/sb/tmp /tmp'])
+    expect(args.join(' ')).not.toMatch(/\/workspace|\/home\/sandbox/)
+    expect(args.slice(-4)).toEqual(['--remount-ro', '/', '--chdir', '/home/user'])
+  })
+
   it('creates parent folders world-readable, shallowest first', () => {
     expect(ancestors(['/etc/ssl/certs', '/home/sandbox', '/etc/hosts'])).toEqual([
       '/etc',
