@@ -163,6 +163,8 @@ export type SandboxInfo = {
   startedAt: Date
   /** When the sandbox will kill itself. */
   endAt: Date
+  /** `paused` for a paused sandbox (where `capabilities.pause`); absent means running. */
+  state?: 'running' | 'paused'
 }
 
 export type Sandbox = {
