@@ -46,6 +46,11 @@ export type ContractOpts = {
   createProvider: (root: string) => ProviderUnderTest
   /** Every skip names its reason. */
   skip?: Array<{ tests: ContractCase[]; reason: string }>
+  /**
+   * The provider counts sandbox deadlines in whole seconds (E2B): the expiry cases then use 1 s
+   * where they would use less, and wait a second longer.
+   */
+  wholeSecondDeadlines?: boolean
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -74,6 +79,8 @@ async function appErrorCode(promise: Promise<unknown>): Promise<string> {
 
 /** The shared behaviour every sandbox provider must have (see sandbox-provider.ts). */
 export function runSandboxContract(opts: ContractOpts) {
+  const deadline = (ms: number) => (opts.wholeSecondDeadlines ? Math.ceil(ms / 1000) * 1000 : ms)
+  const pastDeadline = (ms: number) => sleep(ms + (opts.wholeSecondDeadlines ? 1000 : 0))
   const reasons = new Map<string, string>()
   for (const { tests, reason } of opts.skip ?? []) {
     if (!reason.trim()) throw new Error('a contract skip must state its reason')
@@ -450,16 +457,16 @@ export function runSandboxContract(opts: ContractOpts) {
       await extended.setTimeout(10_000)
       const info = (await provider.list()).find((s) => s.sandboxId === extended.sandboxId)
       expect((info?.endAt.getTime() ?? 0) - Date.now()).toBeGreaterThan(8_000)
-      const expiring = await make({ timeoutMs: 500 })
+      const expiring = await make({ timeoutMs: deadline(500) })
       const running = await expiring.commands.run('sleep 30', { background: true })
-      await sleep(1200)
+      await pastDeadline(1200)
       expect(await extended.isRunning()).toBe(true)
       expect(await expiring.isRunning()).toBe(false)
       expect((await exitErrorOf(running.wait())).error).toBe('killed')
       expect((await provider.list()).map((s) => s.sandboxId)).not.toContain(expiring.sandboxId)
       expect(await appErrorCode(provider.connect(expiring.sandboxId))).toBe('sandbox_gone')
-      await extended.setTimeout(200)
-      await sleep(700)
+      await extended.setTimeout(deadline(200))
+      await pastDeadline(700)
       expect(await extended.isRunning()).toBe(false)
     })
 
@@ -468,9 +475,9 @@ export function runSandboxContract(opts: ContractOpts) {
       const before = opts.createProvider(root)
       const keeps = await before.create({ timeoutMs: 60_000, metadata: { role: 'keeps' } })
       await keeps.files.write('state.txt', 'survives')
-      const expires = await before.create({ timeoutMs: 300, metadata: { role: 'expires' } })
+      const expires = await before.create({ timeoutMs: deadline(300), metadata: { role: 'expires' } })
       await before.close?.()
-      await sleep(600) // the server is "down" while `expires` reaches its deadline
+      await pastDeadline(600) // the server is "down" while `expires` reaches its deadline
 
       const after = opts.createProvider(root)
       try {

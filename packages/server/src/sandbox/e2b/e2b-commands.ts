@@ -22,6 +22,8 @@ export type CommandHost = {
   fail(action: string, error: unknown): Promise<never>
   /** Throws `sandbox_gone` when this handle killed the sandbox. */
   assertAlive(): void
+  /** Whether the sandbox is gone (killed, expired): a command cut off by that was killed, not lost. */
+  isGone(error: unknown): Promise<boolean>
 }
 
 /** `'…'` for /bin/sh: the command travels as one argument, whatever it contains. */
@@ -120,8 +122,9 @@ export function e2bCommands(host: CommandHost): Commands {
       .wait()
       .then(
         (result) => result.exitCode,
-        (error) => {
+        async (error) => {
           if (error instanceof E2bExitError) return error.exitCode
+          if (!stop && (await host.isGone(error))) stop = 'killed'
           if (stop) return -1
           throw error
         },

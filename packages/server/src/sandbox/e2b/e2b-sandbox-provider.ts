@@ -185,17 +185,22 @@ export class E2bSandboxProvider implements SandboxProvider {
    */
   async #fail(sdk: E2bSandbox, action: string, error: unknown): Promise<never> {
     const translated = translateE2bError(error, { action, sandboxId: sdk.sandboxId })
-    if (translated.code === 'unavailable' && translated.retryable) {
-      const alive = await E2bSandbox.getInfo(sdk.sandboxId, this.#connection).then(
-        (info) => info.state === 'running',
-        (probe) => translateE2bError(probe, { action, sandboxId: sdk.sandboxId }).code !== 'sandbox_gone',
-      )
-      if (!alive) {
-        this.cap.release(sdk.sandboxId)
-        throw sandboxGone(sdk.sandboxId)
-      }
+    if (translated.code === 'sandbox_gone' || (await this.#isGone(sdk, translated))) {
+      this.cap.release(sdk.sandboxId)
+      throw sandboxGone(sdk.sandboxId)
     }
     throw translated
+  }
+
+  /** A retryable failure on a sandbox: gone when the control plane no longer knows it as running. */
+  async #isGone(sdk: E2bSandbox, translated: AppError): Promise<boolean> {
+    if (translated.code === 'sandbox_gone') return true
+    if (translated.code !== 'unavailable' || !translated.retryable) return false
+    return E2bSandbox.getInfo(sdk.sandboxId, this.#connection).then(
+      (info) => info.state !== 'running',
+      (probe) =>
+        translateE2bError(probe, { action: 'getInfo', sandboxId: sdk.sandboxId }).code === 'sandbox_gone',
+    )
   }
 
   #view(sdk: E2bSandbox): Sandbox {
@@ -205,7 +210,9 @@ export class E2bSandboxProvider implements SandboxProvider {
       if (killed) throw sandboxGone(sandboxId)
     }
     const fail = (action: string, error: unknown) => this.#fail(sdk, action, error)
-    const host = { sdk, workdir: this.#workdir, fail, assertAlive }
+    const isGone = async (error: unknown) =>
+      killed || this.#isGone(sdk, translateE2bError(error, { action: 'commands.wait', sandboxId }))
+    const host = { sdk, workdir: this.#workdir, fail, assertAlive, isGone }
     return {
       sandboxId,
       workdir: this.#workdir,
