@@ -155,7 +155,7 @@ export const provision: Step = async (ctx) => {
       await tx.insert(sandboxes).values({
         id: rowId,
         provider: deps.sandboxes.name,
-        e2bId: sandbox.sandboxId,
+        providerSandboxId: sandbox.sandboxId,
         taskId: ctx.task.id,
         agentId: ctx.agent?.id ?? null,
         executionId: ctx.execution.id,
