@@ -42,7 +42,14 @@ export const ConfigSchema = z.object({
     )
     .refine((roots) => roots.every((r) => isAbsolute(r))),
   SQUAD_VALIDATE_RESPONSES: bool.default(false),
-  SQUAD_SANDBOX: z.enum(['local', 'process']).default('local'),
+  SQUAD_SANDBOX: z.enum(['local', 'process', 'e2b']).default('local'),
+  E2B_API_KEY: z.string().min(1).optional(),
+  SQUAD_E2B_TEMPLATE: z.string().min(1).default('agent-squad'),
+  SQUAD_E2B_CREATES_PER_SECOND: z.coerce.number().positive().max(1000).default(1),
+  SQUAD_E2B_MAX_CONCURRENT: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** An E2B-compatible control plane and sandbox endpoint instead of E2B's cloud (self-hosting, tests). */
+  E2B_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  E2B_SANDBOX_URL: z.url({ protocol: /^https?$/ }).optional(),
   SQUAD_WORKER: bool.default(true),
   SQUAD_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   SQUAD_SQUAD_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
@@ -91,7 +98,13 @@ export const configExpects: Record<ConfigKey, string> = {
   SQUAD_PUBLIC_URL: 'an absolute http:// or https:// URL',
   SQUAD_LOCAL_REPO_ROOTS: 'a colon-separated list of absolute paths',
   SQUAD_VALIDATE_RESPONSES: 'one of true, false, 1, 0',
-  SQUAD_SANDBOX: 'one of local (bubblewrap isolation), process (NO isolation)',
+  SQUAD_SANDBOX: 'one of local (bubblewrap isolation), process (NO isolation), e2b (E2B cloud microVMs)',
+  E2B_API_KEY: 'an E2B API key (e2b.dev dashboard, API Keys)',
+  SQUAD_E2B_TEMPLATE: 'the name or id of an E2B template (see docs/e2b.md)',
+  SQUAD_E2B_CREATES_PER_SECOND: 'a number of sandbox creations per second above 0, at most 1000',
+  SQUAD_E2B_MAX_CONCURRENT: 'a whole number of live E2B sandboxes from 1 to 10000',
+  E2B_API_URL: 'an absolute http:// or https:// URL of an E2B-compatible API',
+  E2B_SANDBOX_URL: 'an absolute http:// or https:// URL of an E2B-compatible sandbox endpoint',
   SQUAD_WORKER: 'one of true, false, 1, 0',
   SQUAD_MAX_CONCURRENCY: 'a whole number of executions from 1 to 256',
   SQUAD_SQUAD_CONCURRENCY: 'a whole number of executions from 1 to 256',
@@ -172,6 +185,10 @@ export function loadConfig(
   if (config.SQUAD_AUTH === 'none' && !isLoopback(config.HOST))
     throw new ConfigError([
       `SQUAD_AUTH="none": expected auto or token when HOST is not a loopback address (HOST=${JSON.stringify(config.HOST)}); auth can only be off on 127.0.0.1, ::1 or localhost`,
+    ])
+  if (config.SQUAD_SANDBOX === 'e2b' && !config.E2B_API_KEY)
+    throw new ConfigError([
+      'E2B_API_KEY=(unset): expected an E2B API key when SQUAD_SANDBOX=e2b (e2b.dev dashboard, API Keys)',
     ])
   return { ...config, dataDir: resolve(cwd, config.SQUAD_DATA_DIR) }
 }

@@ -216,8 +216,8 @@ export const sandboxes = pgTable(
   {
     id: uuid('id').primaryKey(),
     provider: text('provider').notNull(),
-    /** The provider's own id for the sandbox (the original plan's `e2b_id`). */
-    e2bId: text('e2b_id'),
+    /** The provider's own id for the sandbox (`e2b_id` until migration 0007: every provider has one). */
+    providerSandboxId: text('provider_sandbox_id'),
     agentId: uuid('agent_id'),
     taskId: uuid('task_id'),
     executionId: uuid('execution_id'),

@@ -37,7 +37,7 @@ export async function reapSandboxes(options: {
     const [row] = await db
       .select()
       .from(sandboxes)
-      .where(and(eq(sandboxes.e2bId, info.sandboxId), eq(sandboxes.provider, provider.name)))
+      .where(and(eq(sandboxes.providerSandboxId, info.sandboxId), eq(sandboxes.provider, provider.name)))
     if (execution && row?.keepUntil && row.keepUntil > now) continue
     try {
       const sandbox = await provider.connect(info.sandboxId)

@@ -37,7 +37,6 @@ export type EngineOptions = {
   redactor: Redactor
   /** Where the pipeline, the queue and the reaper record their figures (none are recorded without). */
   metrics?: PipelineMetrics
-  workspaceOwner?: { uid: number; gid: number }
   /** Overrides for tests (fast retries, short leases). */
   tuning?: Partial<PipelineDeps['limits']> & { leaseMs?: number; pollMs?: number; reapIntervalMs?: number }
 }
@@ -79,7 +78,6 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     dataDir: config.dataDir,
     cacheRoot: join(config.dataDir, 'cache', 'repos'),
     patchesDir: join(config.dataDir, 'patches'),
-    ...(options.workspaceOwner ? { workspaceOwner: options.workspaceOwner } : {}),
     limits: {
       agentTimeoutMs: config.SQUAD_AGENT_TIMEOUT_MS,
       gitTimeoutMs: 10 * 60_000,

@@ -11,11 +11,16 @@ const secretVariables = ['GITHUB_TOKEN', 'GH_TOKEN', 'E2B_API_KEY', 'OPENAI_API_
  */
 export function serverRedactor(
   config: Pick<Config, 'DATABASE_URL'> &
-    Partial<Pick<Config, 'SQUAD_SECRET_KEY' | 'OPENAI_API_KEY' | 'ANTHROPIC_API_KEY'>>,
+    Partial<Pick<Config, 'SQUAD_SECRET_KEY' | 'OPENAI_API_KEY' | 'ANTHROPIC_API_KEY' | 'E2B_API_KEY'>>,
   env: NodeJS.ProcessEnv = process.env,
 ): Redactor {
   const redactor = new Redactor()
-  for (const key of [config.SQUAD_SECRET_KEY, config.OPENAI_API_KEY, config.ANTHROPIC_API_KEY])
+  for (const key of [
+    config.SQUAD_SECRET_KEY,
+    config.OPENAI_API_KEY,
+    config.ANTHROPIC_API_KEY,
+    config.E2B_API_KEY,
+  ])
     redactor.add(key)
   if (config.DATABASE_URL) {
     try {

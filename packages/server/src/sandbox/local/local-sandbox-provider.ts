@@ -1,11 +1,22 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { access, chown, constants, mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises'
+import { access, chown, constants, mkdir, mkdtemp, realpath, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join, posix } from 'node:path'
 import { promisify } from 'node:util'
 import { AppError } from '../../domain/errors.ts'
 import type { BlockedConnection } from '../blocked-connections.ts'
+import { messageOf } from '../folder/folder-sandbox-support.ts'
+import {
+  DEFAULT_PATH,
+  type FolderSandboxesOpts,
+  type SandboxDriver,
+  type SandboxPaths,
+  stderrLogger,
+} from '../folder/folder-sandbox-types.ts'
+import { FolderSandboxes } from '../folder/folder-sandboxes.ts'
+import { isWithin } from '../folder/sandbox-paths.ts'
+import { prepareWorkspace, releaseWorkspace, shareTemplate } from '../folder/workspace.ts'
 import {
   bwrapOptions,
   DEFAULT_LAYOUT,
@@ -21,19 +32,9 @@ import {
 import { DEFAULT_DISK_QUOTA_BYTES, withDiskQuota } from './disk-quota.ts'
 import type { EgressProxy, Resolve } from './egress-proxy.ts'
 import { startEgressProxy } from './egress-proxy.ts'
-import { messageOf } from './folder-sandbox-support.ts'
-import {
-  type FolderSandboxesOpts,
-  type SandboxDriver,
-  type SandboxPaths,
-  stderrLogger,
-} from './folder-sandbox-types.ts'
-import { FolderSandboxes } from './folder-sandboxes.ts'
 import { listenForService, type ServiceListener } from './host-service-socket.ts'
 import { sandboxFiles } from './sandbox-files.ts'
-import { isWithin } from './sandbox-paths.ts'
 import { SECCOMP_ARCHES, userNamespaceFilter } from './seccomp.ts'
-import { prepareWorkspace, releaseWorkspace } from './workspace.ts'
 
 export type LocalSandboxProviderOpts = Omit<FolderSandboxesOpts, 'driver'> & {
   /** First uid of the per-sandbox range when the server is root (uid = base + n). Default 200000. */
@@ -110,7 +111,6 @@ const PROXY_ENV = {
   NODE_USE_ENV_PROXY: '1',
 }
 
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 const INSTALL_HINT =
   'install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`, Fedora: `dnf install bubblewrap`), ' +
   'or set SQUAD_SANDBOX=process to run agent commands WITHOUT any isolation'
@@ -211,6 +211,12 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
         ...(owner ? { owner, sharedGid } : {}),
         overlay: asRoot && opts.overlay !== false,
       })
+    },
+
+    // Overlay workspaces give the shared template to the sandboxes' group (see shareTemplate); doing
+    // it here, once, is what the first sandbox over the template would otherwise do.
+    async adoptTemplate(dir) {
+      if (asRoot && opts.overlay !== false) await shareTemplate(await realpath(dir), sharedGid)
     },
 
     workdir: () => workdir,

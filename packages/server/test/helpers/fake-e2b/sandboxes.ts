@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { sandboxPaths } from '../../../src/sandbox/local/folder-sandbox-types.ts'
+import { sandboxPaths } from '../../../src/sandbox/folder/folder-sandbox-types.ts'
 import type { LocalSandboxProvider } from '../../../src/sandbox/local/local-sandbox-provider.ts'
 import { NETWORK_INTERNET, NETWORK_OFF } from '../../../src/sandbox/network-policy.ts'
 import type { Sandbox } from '../../../src/sandbox/sandbox-provider.ts'

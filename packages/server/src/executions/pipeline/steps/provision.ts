@@ -1,4 +1,5 @@
 import { sandboxes } from '../../../db/schema.ts'
+import { AppError } from '../../../domain/errors.ts'
 import { newId } from '../../../domain/ids.ts'
 import { classifyGitError } from '../../../git/classify-git-error.ts'
 import { secretsOf } from '../../../git/credentials.ts'
@@ -9,7 +10,6 @@ import {
   prepareWorkspaceSource,
   type WorkspaceSource,
 } from '../../../git/workspace-cache.ts'
-import { NETWORK_OFF } from '../../../sandbox/network-policy.ts'
 import type { ExecutionContext, Step } from '../execution-context.ts'
 import { explainGitFailure, GitFailureError } from '../sandbox-git.ts'
 
@@ -61,6 +61,13 @@ const cacheRetry =
  */
 export const provision: Step = async (ctx) => {
   const { deps, repo, forge, store } = ctx
+  const seeding = deps.sandboxes.capabilities.seedFromHostFolder
+  if (!seeding)
+    throw new AppError(
+      'unavailable',
+      `the ${deps.sandboxes.name} sandbox provider cannot start a workspace from this server's repository cache, ` +
+        'and no other way to hand it the repository is available yet',
+    )
   const credentials = await forge.credentials(repo, { executionId: ctx.execution.id })
   for (const secret of secretsOf(credentials)) ctx.redactor.add(secret)
   await store.gitProgress({
@@ -71,7 +78,7 @@ export const provision: Step = async (ctx) => {
   })
   let last = 0
   const createSandbox = async (from: WorkspaceSource) => {
-    const sandbox = await deps.sandboxes.create({
+    const sandbox = await seeding.create({
       metadata: { execution_id: ctx.execution.id, task_id: ctx.task.id, squad_id: ctx.task.squadId },
       network: ctx.network,
       timeoutMs: deps.limits.sandboxTimeoutMs,
@@ -99,7 +106,6 @@ export const provision: Step = async (ctx) => {
     cloneUrl: forge.cloneUrl(repo),
     baseBranch: repo.defaultBranch,
     credentials,
-    ...(deps.workspaceOwner ? { owner: deps.workspaceOwner } : {}),
     onProgress: (text) => {
       ctx.log.write('stderr', text)
       const parsed = parseGitProgress(text)
@@ -118,15 +124,7 @@ export const provision: Step = async (ctx) => {
     // A new base checkout goes through the provider once before any task uses it: the change the
     // provider makes to a template on first use (the local provider's shared group) then lands before
     // the checkout's index is refreshed, not in front of every sandbox's first git command.
-    adoptTemplate: async (checkout) => {
-      const probe = await deps.sandboxes.create({
-        metadata: { execution_id: ctx.execution.id, purpose: 'adopt-template' },
-        network: NETWORK_OFF,
-        timeoutMs: 5 * 60_000,
-        workspaceTemplate: checkout,
-      })
-      await probe.kill()
-    },
+    adoptTemplate: seeding.adoptTemplate,
   }).catch(async (error) => {
     await dropEarly()
     const failure = explained(ctx, error)
@@ -165,7 +163,7 @@ export const provision: Step = async (ctx) => {
       await tx.insert(sandboxes).values({
         id: rowId,
         provider: deps.sandboxes.name,
-        e2bId: sandbox.sandboxId,
+        providerSandboxId: sandbox.sandboxId,
         taskId: ctx.task.id,
         agentId: ctx.agent?.id ?? null,
         executionId: ctx.execution.id,

@@ -1,0 +1,1 @@
+ALTER TABLE "sandboxes" RENAME COLUMN "e2b_id" TO "provider_sandbox_id";
