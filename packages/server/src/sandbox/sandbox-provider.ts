@@ -147,8 +147,19 @@ export type Sandbox = {
   isRunning(): Promise<boolean>
 }
 
+/** What a provider can do, so the pipeline asks instead of testing which provider it has. */
+export type SandboxCapabilities = {
+  /**
+   * A workspace can start from a folder on this host (`workspaceTemplate`, `extraReadOnlyBinds`).
+   * Without it the pipeline hands the repository in and out as git bundles through `files`.
+   */
+  workspaceFromHostFolder: boolean
+}
+
 export type SandboxProvider = {
   readonly name: string
+  /** Absent means the local providers' abilities (a host folder seeds the workspace). */
+  readonly capabilities?: SandboxCapabilities
   create(opts?: SandboxCreateOpts): Promise<Sandbox>
   /** Re-attaches to a live sandbox (after a server restart); rejects with AppError not_found when it is gone. */
   connect(sandboxId: string): Promise<Sandbox>
