@@ -1,5 +1,8 @@
 import type { ExecutionWithSteps } from '@agent-squad/contract'
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sandboxes, taskExecutions } from '../../src/db/schema.ts'
+import { endSandbox } from '../../src/executions/pipeline/end-sandbox.ts'
 import { remoteLikeSandboxes } from '../helpers/remote-like-sandboxes.ts'
 import { testDbKind } from '../helpers/test-db.ts'
 import { startTestServer, type TestServer } from '../helpers/test-server.ts'
@@ -143,5 +146,16 @@ describe.skipIf(pipelineSkip || testDbKind === 'pglite')('repository in and out 
       check.dispose()
     }
     expect(await pullsOf(server, repo.id, token)).toHaveLength(1)
+
+    // Sandbox time: the seconds from the sandbox's creation to its kill, added once (a second end,
+    // as the reaper meeting the same sandbox, adds nothing).
+    const db = server.db.database.db
+    const [row] = await db.select().from(sandboxes).where(eq(sandboxes.executionId, second.done.id))
+    expect(row?.status).toBe('TERMINATED')
+    const ran = Math.round(((row?.updatedAt.getTime() ?? 0) - (row?.createdAt.getTime() ?? 0)) / 1000)
+    expect(second.done.sandbox_seconds).toBe(ran)
+    expect(await endSandbox(db, row?.id ?? '', new Date(Date.now() + 3_600_000))).toBe(false)
+    const [after] = await db.select().from(taskExecutions).where(eq(taskExecutions.id, second.done.id))
+    expect(after?.sandboxSeconds).toBe(ran)
   }, 150_000)
 })
