@@ -29,7 +29,7 @@ const gated = (script: string) =>
 describe.skipIf(pipelineSkip || testDbKind === 'pglite')('repository in and out as git bundles', () => {
   let server: TestServer
   let token: string
-  const sandboxes = remoteLikeSandboxes()
+  const remoteLike = remoteLikeSandboxes()
   const auth = () => ({ token })
 
   beforeAll(async () => {
@@ -37,7 +37,7 @@ describe.skipIf(pipelineSkip || testDbKind === 'pglite')('repository in and out 
       auth: 'token',
       env: { SQUAD_WORKER: 'true' },
       engineTuning: { pollMs: 100, gitBaseDelayMs: 20 },
-      wrapSandboxes: sandboxes.wrap,
+      wrapSandboxes: remoteLike.wrap,
     })
     if (!server.bootstrapToken) throw new Error('token auth gave no bootstrap token')
     token = server.bootstrapToken
@@ -76,7 +76,7 @@ describe.skipIf(pipelineSkip || testDbKind === 'pglite')('repository in and out 
         },
         auth(),
       )
-      const sentBefore = sandboxes.sent.length
+      const sentBefore = remoteLike.sent.length
       const started = await startTask(server, task.id, auth())
       const waiting = await waitForExecution(server, started.id, {
         ...auth(),
@@ -104,7 +104,7 @@ describe.skipIf(pipelineSkip || testDbKind === 'pglite')('repository in and out 
 
       // Every command the sandbox was given, with its environment: git ran there (init, fetch from
       // the bundle, commit, bundle create), and not one carried a credential.
-      const sent = sandboxes.sent.slice(sentBefore)
+      const sent = remoteLike.sent.slice(sentBefore)
       const text = sent.map((c) => `${c.cmd}\n${Object.values(c.envs).join('\n')}`).join('\n')
       expect(text).toContain('bundle create --quiet .git/squad-out.bundle')
       expect(text).toContain('squad-in.bundle')
