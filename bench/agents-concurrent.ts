@@ -11,7 +11,7 @@ import {
   type StreamEvent,
   Task,
 } from '@agent-squad/contract'
-import { releaseWorkspace } from '../packages/server/src/sandbox/local/workspace.ts'
+import { releaseWorkspace } from '../packages/server/src/sandbox/folder/workspace.ts'
 import { startFakeOpenAI } from '../packages/server/test/agents/fakes/openai-chat-server.ts'
 import type { FakeTurn, RecordedRequest } from '../packages/server/test/agents/fakes/scripted-model.ts'
 import { openSse, type SseClient } from '../packages/server/test/helpers/sse-client.ts'

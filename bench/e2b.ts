@@ -38,7 +38,7 @@ import { provision } from '../packages/server/src/executions/pipeline/steps/prov
 import { push } from '../packages/server/src/executions/pipeline/steps/push.ts'
 import type { RepoRef } from '../packages/server/src/forge/forge.ts'
 import type { HostedSandboxProvider } from '../packages/server/src/sandbox/create-sandbox-provider.ts'
-import { releaseWorkspace } from '../packages/server/src/sandbox/local/workspace.ts'
+import { releaseWorkspace } from '../packages/server/src/sandbox/folder/workspace.ts'
 import type { Sandbox } from '../packages/server/src/sandbox/sandbox-provider.ts'
 import { serverRedactor } from '../packages/server/src/secrets/server-redactor.ts'
 import { startServer } from '../packages/server/src/server.ts'
@@ -86,7 +86,7 @@ const server = await startServer(config, { logger, engineTuning: { reapIntervalM
 /** The same provider as a remote one looks to the pipeline: no host folder seeds its workspaces. */
 const remoteLike = new Proxy(server.sandboxes, {
   get: (target, key) => {
-    if (key === 'capabilities') return { workspaceFromHostFolder: false }
+    if (key === 'capabilities') return { ...target.capabilities, seedFromHostFolder: undefined }
     const value = Reflect.get(target, key)
     return typeof value === 'function' ? value.bind(target) : value
   },

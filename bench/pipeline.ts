@@ -28,7 +28,7 @@ import {
   Squad,
   Task,
 } from '@agent-squad/contract'
-import { releaseWorkspace } from '../packages/server/src/sandbox/local/workspace.ts'
+import { releaseWorkspace } from '../packages/server/src/sandbox/folder/workspace.ts'
 import { parseArgs, printTable } from './lib/args.ts'
 import { generateRepo, git, pathOf } from './lib/generate-repo.ts'
 import { createBenchDatabase } from './lib/postgres.ts'

@@ -12,13 +12,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { releaseWorkspace } from '../packages/server/src/sandbox/folder/workspace.ts'
 import {
   attachDisk,
   DEFAULT_DISK_QUOTA_BYTES,
   diskOf,
 } from '../packages/server/src/sandbox/local/disk-quota.ts'
 import { LocalSandboxProvider } from '../packages/server/src/sandbox/local/local-sandbox-provider.ts'
-import { releaseWorkspace } from '../packages/server/src/sandbox/local/workspace.ts'
 import { NETWORK_OFF } from '../packages/server/src/sandbox/network-policy.ts'
 import type { Sandbox } from '../packages/server/src/sandbox/sandbox-provider.ts'
 import { median, parseArgs, printTable } from './lib/args.ts'

@@ -14,12 +14,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { LocalSandboxProvider } from '../packages/server/src/sandbox/local/local-sandbox-provider.ts'
+import type { FolderSandboxes } from '../packages/server/src/sandbox/folder/folder-sandboxes.ts'
 import {
   prepareWorkspace,
   releaseWorkspace,
   shareTemplate,
-} from '../packages/server/src/sandbox/local/workspace.ts'
+} from '../packages/server/src/sandbox/folder/workspace.ts'
+import { LocalSandboxProvider } from '../packages/server/src/sandbox/local/local-sandbox-provider.ts'
 import { ProcessSandboxProvider } from '../packages/server/src/sandbox/process/process-sandbox-provider.ts'
 import type { SandboxProvider } from '../packages/server/src/sandbox/sandbox-provider.ts'
 import { median, parseArgs, printTable } from './lib/args.ts'
@@ -119,7 +120,7 @@ try {
   // Sandbox create + first command.
   const floor: number[] = []
   for (let i = 0; i < sandboxRuns; i++) floor.push(await time(() => run('/bin/true')))
-  const measure = async (name: string, provider: SandboxProvider, withTemplate: boolean) => {
+  const measure = async (name: string, provider: FolderSandboxes, withTemplate: boolean) => {
     const create: number[] = []
     const first: number[] = []
     const next: number[] = []

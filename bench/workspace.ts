@@ -34,7 +34,7 @@ import { clone } from '../packages/server/src/executions/pipeline/steps/clone.ts
 import { provision } from '../packages/server/src/executions/pipeline/steps/provision.ts'
 import type { RepoRef } from '../packages/server/src/forge/forge.ts'
 import { prepareWorkspaceSource } from '../packages/server/src/git/workspace-cache.ts'
-import { releaseWorkspace } from '../packages/server/src/sandbox/local/workspace.ts'
+import { releaseWorkspace } from '../packages/server/src/sandbox/folder/workspace.ts'
 import { NETWORK_OFF } from '../packages/server/src/sandbox/network-policy.ts'
 import type { Sandbox } from '../packages/server/src/sandbox/sandbox-provider.ts'
 import { serverRedactor } from '../packages/server/src/secrets/server-redactor.ts'
@@ -350,7 +350,9 @@ async function profile(cacheRoot: string, cloneUrl: string) {
     add(
       'sandboxes.create (overlay)',
       await elapsed(async () => {
-        sandbox = await server.sandboxes.create({
+        const seeding = server.sandboxes.capabilities.seedFromHostFolder
+        if (!seeding) throw new Error(`${server.sandboxes.name} cannot start from a host folder`)
+        sandbox = await seeding.create({
           workspaceTemplate: templateDir,
           extraReadOnlyBinds: [mirror],
           network: NETWORK_OFF,

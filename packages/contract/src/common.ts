@@ -52,6 +52,7 @@ export const errorCodes = [
   'unauthorized',
   'forbidden',
   'not_found',
+  'sandbox_gone',
   'method_not_allowed',
   'conflict',
   'payload_too_large',

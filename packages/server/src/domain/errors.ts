@@ -26,6 +26,13 @@ export class AppError extends Error {
 export const notFound = (what: string, id?: string) =>
   new AppError('not_found', id ? `${what} ${id} was not found` : `${what} was not found`)
 
+/**
+ * A sandbox that no longer exists (killed, expired, reaped): whatever was in it is lost, unlike a
+ * sandbox that could not be reached right now (a retryable `unavailable`), whose work is still there.
+ */
+export const sandboxGone = (sandboxId: string) =>
+  new AppError('sandbox_gone', `sandbox ${sandboxId} is gone (killed, expired or reaped)`)
+
 export const conflict = (message: string, details?: unknown) => new AppError('conflict', message, { details })
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError

@@ -34,7 +34,6 @@ export type EngineOptions = {
   /** The server's public base URL, for links back to its pages from a forge (check runs). */
   publicUrl?: () => string
   redactor: Redactor
-  workspaceOwner?: { uid: number; gid: number }
   /** Overrides for tests (fast retries, short leases). */
   tuning?: Partial<PipelineDeps['limits']> & { leaseMs?: number; pollMs?: number; reapIntervalMs?: number }
 }
@@ -68,7 +67,6 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     dataDir: config.dataDir,
     cacheRoot: join(config.dataDir, 'cache', 'repos'),
     patchesDir: join(config.dataDir, 'patches'),
-    ...(options.workspaceOwner ? { workspaceOwner: options.workspaceOwner } : {}),
     limits: {
       agentTimeoutMs: config.SQUAD_AGENT_TIMEOUT_MS,
       gitTimeoutMs: 10 * 60_000,

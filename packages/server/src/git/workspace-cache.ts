@@ -22,8 +22,6 @@ export type PrepareOptions = {
   cloneUrl: string
   baseBranch: string
   credentials: GitCredentials
-  /** Owner the template's files get, so the sandbox user can modify them after copy-up. */
-  owner?: { uid: number; gid: number }
   onProgress?: (stderr: string) => void
   /** Injected so the pipeline can wrap fetches in its retry policy. */
   retry?: <T>(fn: () => Promise<T>) => Promise<T>
@@ -176,7 +174,6 @@ export async function prepareWorkspaceSource(options: PrepareOptions): Promise<W
     await runGit(['checkout', '--quiet', '-B', options.baseBranch, baseCommit], { cwd: tmp })
     const checkedOutAt = Date.now()
     await runGit(['remote', 'set-url', 'origin', options.cloneUrl], { cwd: tmp })
-    if (options.owner) await chownTree(tmp, options.owner)
     await options.adoptTemplate?.(tmp)
     // Records every file's stat data as it now is, so a sandbox's git finds the index up to date
     // instead of re-hashing the tree: after the provider's change of group and ctime, and in a later
@@ -242,13 +239,4 @@ export async function mirrorBranchHead(mirrorDir: string, branch: string): Promi
       return null
     throw error
   }
-}
-
-async function chownTree(dir: string, owner: { uid: number; gid: number }) {
-  const { spawn } = await import('node:child_process')
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('chown', ['-R', `${owner.uid}:${owner.gid}`, dir], { stdio: 'ignore' })
-    child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`chown exited with ${code}`))))
-  })
 }

@@ -9,6 +9,7 @@ export const statusOf: Record<ErrorCode, ContentfulStatusCode> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  sandbox_gone: 410,
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,

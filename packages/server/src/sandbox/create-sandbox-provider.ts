@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { Config } from '../config.ts'
 import type { BlockedConnections } from './blocked-connections.ts'
-import type { SandboxLogger } from './local/folder-sandbox-types.ts'
+import type { SandboxLogger } from './folder/folder-sandbox-types.ts'
 import { LocalSandboxProvider } from './local/local-sandbox-provider.ts'
 import { ProcessSandboxProvider } from './process/process-sandbox-provider.ts'
 import type { SandboxProvider } from './sandbox-provider.ts'

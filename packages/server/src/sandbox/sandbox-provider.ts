@@ -4,13 +4,16 @@ export type { NetworkPolicy } from './network-policy.ts'
 
 /**
  * The sandbox port, shaped like the E2B SDK (`Sandbox.create`, `sandbox.commands.run`,
- * `sandbox.files`, `kill`, `setTimeout`, `Sandbox.list`, `Sandbox.connect`) so the E2B adapter stays
- * thin. Adapters live beside this file: local/ (bubblewrap, the default), process/ (no isolation,
- * explicit opt-in), e2b/. Every adapter runs the shared suite in test/sandbox/sandbox-contract.ts.
+ * `sandbox.files`, `kill`, `setTimeout`, `Sandbox.list`, `Sandbox.connect`) so a remote adapter
+ * stays thin. Adapters live in sibling folders: local/ (bubblewrap, the default) and process/ (no
+ * isolation, explicit opt-in), both built on folder/ (a sandbox as a folder on this host). What only
+ * some providers can do is declared in `capabilities`, and callers ask it instead of testing the
+ * provider's kind. Every adapter runs the shared suite in test/sandbox/sandbox-contract.ts.
  */
 
+/** What a create means on every provider: nothing here names a host path or a host uid. */
 export type SandboxCreateOpts = {
-  /** Provider-specific image or template name; the local provider ignores it. */
+  /** Provider-specific image or template name; providers with one fixed system ignore it. */
   template?: string
   /** Environment every command in the sandbox sees (never the server's own environment). */
   envs?: Record<string, string>
@@ -25,22 +28,55 @@ export type SandboxCreateOpts = {
    */
   network?: NetworkPolicy
   /**
-   * A folder whose contents become the initial workspace (the local provider mounts it as the
-   * copy-on-write lower layer when it can, else copies it). Remote providers ignore it.
+   * Disk space of the sandbox's workspace changes, /tmp and home together, in bytes (a squad
+   * setting); the provider's default (10 GiB locally) when absent, 0 for none. At the limit a write
+   * fails with ENOSPC and the failed command's stderr says the sandbox is out of its quota. Providers
+   * whose disk size comes with their template ignore it.
+   */
+  diskQuotaBytes?: number
+}
+
+/** Where a sandbox on this host can start from: host folders, which only a local provider can see. */
+export type HostFolderOpts = {
+  /**
+   * A folder whose contents become the initial workspace (mounted as the copy-on-write lower layer
+   * when the provider can, else copied).
    */
   workspaceTemplate?: string
   /**
    * Host paths every command sees read-only at the same path (the repository mirror, so the
-   * workspace's `objects/info/alternates` resolves). Remote providers ignore it.
+   * workspace's `objects/info/alternates` resolves).
    */
   extraReadOnlyBinds?: string[]
+}
+
+/** A provider whose sandboxes live on this host, so their workspace can start from a host folder. */
+export type HostFolderSeeding = {
+  create(opts: SandboxCreateOpts & HostFolderOpts): Promise<Sandbox>
   /**
-   * Disk space of the sandbox's workspace changes, /tmp and home together, in bytes (a squad
-   * setting); the provider's default (10 GiB locally) when absent, 0 for none. At the limit a write
-   * fails with ENOSPC and the failed command's stderr says the sandbox is out of its quota. Remote
-   * providers size their VM disk from it.
+   * Done once to a new base checkout before any sandbox uses it and before its git index is
+   * refreshed: whatever the provider changes in a template on first use (the local provider gives
+   * its files a shared group) lands there, not as a stale index in front of every sandbox's first git
+   * command. No sandbox is made for it.
    */
-  diskQuotaBytes?: number
+  adoptTemplate(dir: string): Promise<void>
+}
+
+/** What a provider can do beyond the port's common ground; callers ask this, never the provider's name. */
+export type SandboxCapabilities = {
+  /** Present when the workspace can start from a folder on this host (local providers). */
+  seedFromHostFolder?: HostFolderSeeding
+  /**
+   * A command's own `network` option overrides the sandbox's policy (the pipeline's git fetch and
+   * push reach exactly the forge while the agent runs offline). False: the network is set once per
+   * sandbox, and work that needs another reach happens on the host instead.
+   */
+  networkPerCommand: boolean
+  /**
+   * `sandbox.pause()` and `provider.resume()` exist: a paused sandbox keeps its files, installed
+   * dependencies and caches (and, on a microVM, its memory) while costing nothing to run.
+   */
+  pause: boolean
 }
 
 export type CommandRunOpts = {
@@ -56,8 +92,9 @@ export type CommandRunOpts = {
   stdin?: string
   /**
    * Network for this one command, overriding the sandbox's policy (the pipeline's git fetch and push
-   * reach exactly the forge, even when the agent runs offline). Providers whose network is per
-   * sandbox ignore it.
+   * reach exactly the forge, even when the agent runs offline). Only honoured where
+   * `capabilities.networkPerCommand` is true; other providers reject it with `bad_request` rather
+   * than run the command with a reach it did not ask for.
    */
   network?: NetworkPolicy
 }
@@ -126,6 +163,8 @@ export type SandboxInfo = {
   startedAt: Date
   /** When the sandbox will kill itself. */
   endAt: Date
+  /** `paused` for a paused sandbox (where `capabilities.pause`); absent means running. */
+  state?: 'running' | 'paused'
 }
 
 export type Sandbox = {
@@ -145,24 +184,26 @@ export type Sandbox = {
   /** Moves the self-destruct deadline to `timeoutMs` from now. */
   setTimeout(timeoutMs: number): Promise<void>
   isRunning(): Promise<boolean>
-}
-
-/** What a provider can do, so the pipeline asks instead of testing which provider it has. */
-export type SandboxCapabilities = {
   /**
-   * A workspace can start from a folder on this host (`workspaceTemplate`, `extraReadOnlyBinds`).
-   * Without it the pipeline hands the repository in and out as git bundles through `files`.
+   * Freezes the sandbox (where `capabilities.pause`): its processes stop, its files stay, its
+   * timeout no longer runs; `provider.resume(sandboxId)` brings it back. Idempotent.
    */
-  workspaceFromHostFolder: boolean
+  pause?(): Promise<void>
 }
 
 export type SandboxProvider = {
   readonly name: string
-  /** Absent means the local providers' abilities (a host folder seeds the workspace). */
-  readonly capabilities?: SandboxCapabilities
+  readonly capabilities: SandboxCapabilities
   create(opts?: SandboxCreateOpts): Promise<Sandbox>
-  /** Re-attaches to a live sandbox (after a server restart); rejects with AppError not_found when it is gone. */
+  /**
+   * Re-attaches to a sandbox (after a server restart). Rejects with AppError `sandbox_gone` when the
+   * sandbox no longer exists (killed, expired, reaped: its work is lost and must be redone), and with
+   * a retryable AppError (`unavailable`, `rate_limited`) when it could not be reached right now (its
+   * work may be intact: try again later, never redo it).
+   */
   connect(sandboxId: string): Promise<Sandbox>
-  /** Live sandboxes whose metadata contains every given key/value. */
+  /** Brings a paused sandbox back with `timeoutMs` to live (where `capabilities.pause`); errors as connect. */
+  resume?(sandboxId: string, opts?: { timeoutMs?: number }): Promise<Sandbox>
+  /** Live sandboxes whose metadata contains every given key/value (paused ones included). */
   list(opts?: { metadata?: Record<string, string> }): Promise<SandboxInfo[]>
 }

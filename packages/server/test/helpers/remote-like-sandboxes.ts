@@ -27,7 +27,7 @@ export function remoteLikeSandboxes() {
   const wrap = (provider: HostedSandboxProvider): HostedSandboxProvider =>
     new Proxy(provider, {
       get: (target, key) => {
-        if (key === 'capabilities') return { workspaceFromHostFolder: false }
+        if (key === 'capabilities') return { ...target.capabilities, seedFromHostFolder: undefined }
         if (key === 'create')
           return async (...args: Parameters<HostedSandboxProvider['create']>) =>
             watch(await target.create(...args))

@@ -8,12 +8,17 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/domain/errors.ts'
+import { processesOf } from '../../src/sandbox/folder/uid-pool.ts'
+import { mountsUnder } from '../../src/sandbox/folder/workspace.ts'
 import { loopDevicesUnder } from '../../src/sandbox/local/disk-quota.ts'
 import { LocalSandboxProvider } from '../../src/sandbox/local/local-sandbox-provider.ts'
-import { processesOf } from '../../src/sandbox/local/uid-pool.ts'
-import { mountsUnder } from '../../src/sandbox/local/workspace.ts'
 import { NETWORK_OFF } from '../../src/sandbox/network-policy.ts'
-import { CommandExitError, type Sandbox, type SandboxCreateOpts } from '../../src/sandbox/sandbox-provider.ts'
+import {
+  CommandExitError,
+  type HostFolderOpts,
+  type Sandbox,
+  type SandboxCreateOpts,
+} from '../../src/sandbox/sandbox-provider.ts'
 
 /*
  * Every escape here is actually attempted from inside a sandbox, and must fail. These tests assume the
@@ -76,7 +81,7 @@ describe.skipIf(skipReason !== null)(
     let root: string
     let provider: LocalSandboxProvider
     const created: Sandbox[] = []
-    const make = async (opts: SandboxCreateOpts = {}) => {
+    const make = async (opts: SandboxCreateOpts & HostFolderOpts = {}) => {
       const sandbox = await provider.create(opts)
       created.push(sandbox)
       return sandbox

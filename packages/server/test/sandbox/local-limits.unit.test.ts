@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/domain/errors.ts'
+import { mountsUnder } from '../../src/sandbox/folder/workspace.ts'
 import {
   diskOf,
   formatQuota,
@@ -13,9 +14,13 @@ import {
 } from '../../src/sandbox/local/disk-quota.ts'
 import { LocalSandboxProvider } from '../../src/sandbox/local/local-sandbox-provider.ts'
 import { CLONE_NEWUSER, userNamespaceFilter } from '../../src/sandbox/local/seccomp.ts'
-import { mountsUnder } from '../../src/sandbox/local/workspace.ts'
 import { NETWORK_OFF } from '../../src/sandbox/network-policy.ts'
-import { CommandExitError, type Sandbox, type SandboxCreateOpts } from '../../src/sandbox/sandbox-provider.ts'
+import {
+  CommandExitError,
+  type HostFolderOpts,
+  type Sandbox,
+  type SandboxCreateOpts,
+} from '../../src/sandbox/sandbox-provider.ts'
 
 /*
  * The sandbox's resource limits, attempted from inside real sandboxes: a disk quota on /workspace,
@@ -91,7 +96,7 @@ describe.skipIf(skipReason !== null)(
     let provider: LocalSandboxProvider
     const warnings: string[] = []
     const created: Sandbox[] = []
-    const make = async (opts: SandboxCreateOpts = {}) => {
+    const make = async (opts: SandboxCreateOpts & HostFolderOpts = {}) => {
       const sandbox = await provider.create({ network: NETWORK_OFF, ...opts })
       created.push(sandbox)
       return sandbox

@@ -30,6 +30,8 @@ export const contractCases = [
   'files and commands share the workspace',
   'files refuse paths outside the sandbox',
   'workspace from a template',
+  'capabilities match what the provider offers',
+  'pause and resume keep the workspace',
   'list filters by metadata',
   'connect by id',
   'kill is idempotent',
@@ -236,8 +238,13 @@ export function runSandboxContract(opts: ContractOpts) {
       expect(quick.pid).toBeGreaterThan(0)
       expect((await quick.wait()).stdout).toBe('bg\n')
 
-      const slow = await sandbox.commands.run('echo up; sleep 30', { background: true })
-      await sleep(200)
+      // Killed once it has printed (a fixed sleep loses that race on a loaded machine).
+      let printed = () => {}
+      const up = new Promise<void>((resolve) => {
+        printed = resolve
+      })
+      const slow = await sandbox.commands.run('echo up; sleep 30', { background: true, onStdout: printed })
+      await up
       await slow.kill()
       const result = await exitErrorOf(slow.wait())
       expect(result.error).toBe('killed')
@@ -334,12 +341,20 @@ export function runSandboxContract(opts: ContractOpts) {
     })
 
     test('workspace from a template', async () => {
+      const seeding = provider.capabilities.seedFromHostFolder
+      if (!seeding) throw new Error('no seedFromHostFolder capability: skip this case, naming why')
       const template = join(scratch, `template-${randomBytes(4).toString('hex')}`)
       await mkdir(join(template, 'src'), { recursive: true })
       await writeFile(join(template, 'README.md'), 'from template\n')
       await writeFile(join(template, 'src', 'main.txt'), 'main\n')
-      const one = await make({ workspaceTemplate: template })
-      const two = await make({ workspaceTemplate: template })
+      await seeding.adoptTemplate(template)
+      const fromTemplate = async () => {
+        const sandbox = await seeding.create({ workspaceTemplate: template })
+        created.push(sandbox)
+        return sandbox
+      }
+      const one = await fromTemplate()
+      const two = await fromTemplate()
       expect(await one.files.read('README.md')).toBe('from template\n')
       await one.commands.run('echo changed >> README.md && rm src/main.txt && echo new > new.txt')
       expect(await one.files.read('README.md')).toBe('from template\nchanged\n')
@@ -350,9 +365,40 @@ export function runSandboxContract(opts: ContractOpts) {
       expect(await two.files.read('README.md')).toBe('from template\n')
       expect(await two.files.exists('src/main.txt')).toBe(true)
       expect(await two.files.exists('new.txt')).toBe(false)
-      expect(
-        await appErrorCode(provider.create({ workspaceTemplate: join(scratch, 'no-such-folder') })),
-      ).toBe('bad_request')
+      expect(await appErrorCode(seeding.create({ workspaceTemplate: join(scratch, 'no-such-folder') }))).toBe(
+        'bad_request',
+      )
+    })
+
+    test('capabilities match what the provider offers', async () => {
+      const { capabilities } = provider
+      const sandbox = await make({ network: { mode: 'off' } })
+      // pause() and resume() exist exactly when the provider says it can pause.
+      expect(typeof sandbox.pause === 'function').toBe(capabilities.pause)
+      expect(typeof provider.resume === 'function').toBe(capabilities.pause)
+      // A per-command network is either honoured or refused, never silently dropped.
+      const perCommand = sandbox.commands.run('echo ok', { network: { mode: 'internet' } })
+      if (capabilities.networkPerCommand) expect((await perCommand).stdout).toBe('ok\n')
+      else expect(await appErrorCode(perCommand)).toBe('bad_request')
+    })
+
+    test('pause and resume keep the workspace', async () => {
+      const sandbox = await make({ timeoutMs: 60_000 })
+      if (!sandbox.pause || !provider.resume) throw new Error('no pause: skip this case, naming why')
+      await sandbox.files.write('kept.txt', 'before pause')
+      await sandbox.commands.run('mkdir -p deps && echo installed > deps/marker')
+      await sandbox.pause()
+      await sandbox.pause()
+      expect(await sandbox.isRunning()).toBe(false)
+      // Still listed (the reaper must see it), and connect tells it apart from a gone one.
+      expect((await provider.list()).map((s) => s.sandboxId)).toContain(sandbox.sandboxId)
+      const resumed = await provider.resume(sandbox.sandboxId, { timeoutMs: 60_000 })
+      expect(resumed.sandboxId).toBe(sandbox.sandboxId)
+      expect(await resumed.isRunning()).toBe(true)
+      expect(await resumed.files.read('kept.txt')).toBe('before pause')
+      expect((await resumed.commands.run('cat deps/marker')).stdout).toBe('installed\n')
+      await resumed.kill()
+      expect(await appErrorCode(provider.resume(sandbox.sandboxId))).toBe('sandbox_gone')
     })
 
     test('list filters by metadata', async () => {
@@ -382,7 +428,7 @@ export function runSandboxContract(opts: ContractOpts) {
       expect(again.workdir).toBe(sandbox.workdir)
       expect((await again.commands.run('cat note.txt')).stdout).toBe('kept')
       for (const id of ['sbx-0000000000000000', 'nope', '../..', ''])
-        expect(await appErrorCode(provider.connect(id))).toBe('not_found')
+        expect(await appErrorCode(provider.connect(id))).toBe('sandbox_gone')
     })
 
     test('kill is idempotent', async () => {
@@ -392,10 +438,10 @@ export function runSandboxContract(opts: ContractOpts) {
       await sandbox.kill()
       expect((await exitErrorOf(running.wait())).error).toBe('killed')
       expect(await sandbox.isRunning()).toBe(false)
-      expect(await appErrorCode(sandbox.commands.run('true'))).toBe('not_found')
-      expect(await appErrorCode(sandbox.files.read('x'))).toBe('not_found')
-      expect(await appErrorCode(sandbox.setTimeout(1000))).toBe('not_found')
-      expect(await appErrorCode(provider.connect(sandbox.sandboxId))).toBe('not_found')
+      expect(await appErrorCode(sandbox.commands.run('true'))).toBe('sandbox_gone')
+      expect(await appErrorCode(sandbox.files.read('x'))).toBe('sandbox_gone')
+      expect(await appErrorCode(sandbox.setTimeout(1000))).toBe('sandbox_gone')
+      expect(await appErrorCode(provider.connect(sandbox.sandboxId))).toBe('sandbox_gone')
       expect((await provider.list()).map((s) => s.sandboxId)).not.toContain(sandbox.sandboxId)
     })
 
@@ -411,7 +457,7 @@ export function runSandboxContract(opts: ContractOpts) {
       expect(await expiring.isRunning()).toBe(false)
       expect((await exitErrorOf(running.wait())).error).toBe('killed')
       expect((await provider.list()).map((s) => s.sandboxId)).not.toContain(expiring.sandboxId)
-      expect(await appErrorCode(provider.connect(expiring.sandboxId))).toBe('not_found')
+      expect(await appErrorCode(provider.connect(expiring.sandboxId))).toBe('sandbox_gone')
       await extended.setTimeout(200)
       await sleep(700)
       expect(await extended.isRunning()).toBe(false)
@@ -433,7 +479,7 @@ export function runSandboxContract(opts: ContractOpts) {
         const again = await after.connect(keeps.sandboxId)
         expect(await again.files.read('state.txt')).toBe('survives')
         expect((await again.commands.run('echo alive')).stdout).toBe('alive\n')
-        expect(await appErrorCode(after.connect(expires.sandboxId))).toBe('not_found')
+        expect(await appErrorCode(after.connect(expires.sandboxId))).toBe('sandbox_gone')
         await again.kill()
         expect(await after.list()).toEqual([])
       } finally {

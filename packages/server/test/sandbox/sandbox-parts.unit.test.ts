@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../src/domain/errors.ts'
+import { decodeOutput, utf8Boundary } from '../../src/sandbox/folder/run-process.ts'
+import { confinePath } from '../../src/sandbox/folder/sandbox-paths.ts'
 import { ancestors, type BwrapSpec, bwrapOptions, prlimitArgs } from '../../src/sandbox/local/bwrap-args.ts'
-import { decodeOutput, utf8Boundary } from '../../src/sandbox/local/run-process.ts'
 import { parseListing } from '../../src/sandbox/local/sandbox-files.ts'
-import { confinePath } from '../../src/sandbox/local/sandbox-paths.ts'
 
 describe('confinePath', () => {
   const roots = ['/workspace', '/tmp']

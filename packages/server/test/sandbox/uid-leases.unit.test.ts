@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { releaseUid, reserveUid } from '../../src/sandbox/local/uid-leases.ts'
+import { releaseUid, reserveUid } from '../../src/sandbox/folder/uid-leases.ts'
 
 describe('host-wide sandbox uid reservations', () => {
   const dirs: string[] = []

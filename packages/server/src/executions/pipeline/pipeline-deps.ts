@@ -33,8 +33,6 @@ export type PipelineDeps = {
   cacheRoot: string
   /** Where unpushed work is saved before a sandbox is destroyed. */
   patchesDir: string
-  /** Owner of the shared base checkouts, so the sandbox user can change files after copy-up. */
-  workspaceOwner?: { uid: number; gid: number }
   limits: {
     agentTimeoutMs: number
     gitTimeoutMs: number

@@ -10,7 +10,8 @@ import type { ExecutionContext, Step } from './execution-context.ts'
 import { loadContext } from './load-context.ts'
 import { restartBoundary } from './log-writer.ts'
 import type { PipelineDeps } from './pipeline-deps.ts'
-import { GitFailureError, pointOriginAtForge } from './sandbox-git.ts'
+import { reattachSandbox, SandboxUnreachable } from './reattach-sandbox.ts'
+import { GitFailureError } from './sandbox-git.ts'
 import { agent } from './steps/agent.ts'
 import { branch } from './steps/branch.ts'
 import { cleanup, type Outcome } from './steps/cleanup.ts'
@@ -29,8 +30,6 @@ const mainSteps: [StepName, Step][] = [
   ['push', push],
   ['pull_request', pullRequest],
 ]
-/** Steps whose work lives in the sandbox: if the sandbox is lost they must run again. */
-const builtInSandbox: StepName[] = ['provision', 'clone', 'branch', 'agent', 'commit']
 const finished = new Set(['succeeded', 'skipped'])
 const afterAgent: StepName[] = ['commit', 'push', 'pull_request']
 
@@ -62,30 +61,6 @@ async function warnOfOverlap(ctx: ExecutionContext, result: Record<string, unkno
 /** A failure as stored and shown: redacted; a git failure's message already explains its cause. */
 const failureText = (ctx: ExecutionContext, error: unknown) =>
   ctx.redactor.redactError(error instanceof GitFailureError ? error.message : error)
-
-/**
- * On resume, re-attaches to the sandbox that earlier steps built; if it is gone, the steps that
- * built it run again (the agent's work is redone rather than lost silently).
- */
-async function reattach(ctx: ExecutionContext, status: Map<StepName, string>) {
-  const sandboxId = ctx.results.provision?.sandbox_id
-  if (ctx.sandbox || typeof sandboxId !== 'string') return
-  ctx.sandbox = await ctx.deps.sandboxes.connect(sandboxId).catch(() => null)
-  if (ctx.sandbox) {
-    ctx.log.write('system', `Resumed: re-attached to sandbox ${sandboxId}\n`)
-    // The restarted server may listen elsewhere than the one that made the workspace.
-    if (finished.has(status.get('clone') ?? '')) await pointOriginAtForge(ctx)
-    return
-  }
-  const pushed = status.get('push') === 'succeeded'
-  if (pushed) return
-  ctx.log.write('system', 'Resumed: the sandbox is gone, so its steps run again\n')
-  await ctx.store.resetSteps(builtInSandbox)
-  for (const name of builtInSandbox) {
-    status.set(name, 'pending')
-    delete ctx.results[name]
-  }
-}
 
 /**
  * Marks a step running and points the log at it. A step that already ran (its attempt is past 1) is
@@ -146,7 +121,12 @@ async function runSteps(
     // A resumed run's log goes on where the last one stopped, maybe in the middle of a line.
     if (!((await ctx.store.lastLogText())?.endsWith('\n') ?? true)) ctx.log.write('system', '\n')
     ctx.log.write('system', `Execution ${row.id} (attempt ${row.attempt}) on ${row.gitBranch}\n`)
-    await reattach(ctx, status)
+    await reattachSandbox(ctx, status).catch((reattachError) => {
+      // Unreachable is not gone: leave the run as it is, for a later claim to re-attach.
+      throw reattachError instanceof SandboxUnreachable
+        ? new Interrupted(reattachError.message)
+        : reattachError
+    })
     for (const [name, run] of mainSteps) {
       if (finished.has(status.get(name) ?? '')) continue
       // A plan or a review never commits, even when resumed after a crash between its agent

@@ -72,6 +72,11 @@ export type BwrapSpec = {
   readOnlyBinds: string[]
   /** Working directory inside the sandbox. */
   cwd: string
+  /**
+   * Where the workspace and home appear inside (default WORKDIR and HOME). The same path for both
+   * binds the workspace there once and gives home no folder of its own (E2B's layout: /home/user).
+   */
+  layout?: SandboxLayout
   /** Size of the private /dev/shm tmpfs. */
   shmBytes: number
   /** The fd bwrap reads its seccomp filter from (see seccomp.ts); none without a filter. */
@@ -83,8 +88,13 @@ export const WORKDIR = '/workspace'
 export const EGRESS_SOCKET = '/run/squad/egress.sock'
 export const HOME = '/home/sandbox'
 
+/** Where a sandbox's workspace and home are mounted, and the name its user has in /etc/passwd. */
+export type SandboxLayout = { workdir: string; home: string; user: string }
+export const DEFAULT_LAYOUT: SandboxLayout = { workdir: WORKDIR, home: HOME, user: 'sandbox' }
+
 /** bwrap's options (they go through `--args 3`, so the host paths never show in the sandbox's ps). */
 export function bwrapOptions(spec: BwrapSpec): string[] {
+  const { workdir, home } = spec.layout ?? DEFAULT_LAYOUT
   const namespaces = spec.asRoot
     ? // No user namespace: the sandbox uid is a real, unprivileged host uid (see setprivCommand).
       ['--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-net', '--unshare-cgroup-try']
@@ -96,7 +106,7 @@ export function bwrapOptions(spec: BwrapSpec): string[] {
     else args.push('--ro-bind', entry.path, entry.path)
   // bwrap would create missing parents (/etc, /home, a mirror's folders) as root-only 0700 folders the
   // sandbox uid could not enter: create them first, world-readable.
-  for (const dir of ancestors([...ETC_BINDS, HOME])) args.push('--perms', '0755', '--dir', dir)
+  for (const dir of ancestors([...ETC_BINDS, home, workdir])) args.push('--perms', '0755', '--dir', dir)
   for (const path of ETC_BINDS) args.push('--ro-bind-try', path, path)
   args.push(
     '--ro-bind',
@@ -120,13 +130,11 @@ export function bwrapOptions(spec: BwrapSpec): string[] {
     '/proc',
     '--bind',
     spec.workspace,
-    WORKDIR,
+    workdir,
     '--bind',
     spec.tmp,
     '/tmp',
-    '--bind',
-    spec.home,
-    HOME,
+    ...(home === workdir ? [] : ['--bind', spec.home, home]),
     '--dir',
     '/var',
     '--symlink',

@@ -3,11 +3,11 @@ import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, stat, statfs, symli
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AppError } from '../../domain/errors.ts'
-import { messageOf } from './folder-sandbox-support.ts'
-import type { SandboxDriver, SandboxLogger, SandboxPaths } from './folder-sandbox-types.ts'
-import type { RawResult } from './run-process.ts'
-import { isWithin } from './sandbox-paths.ts'
-import { host } from './workspace.ts'
+import { messageOf } from '../folder/folder-sandbox-support.ts'
+import type { SandboxDriver, SandboxLogger, SandboxPaths } from '../folder/folder-sandbox-types.ts'
+import type { RawResult } from '../folder/run-process.ts'
+import { isWithin } from '../folder/sandbox-paths.ts'
+import { host } from '../folder/workspace.ts'
 
 /*
  * A disk quota per sandbox: its writable data (/workspace, or its overlay's upper layer, /tmp and

@@ -1,37 +1,38 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { access, chown, constants, mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises'
+import { access, chown, constants, mkdir, mkdtemp, realpath, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join, posix } from 'node:path'
 import { promisify } from 'node:util'
 import { AppError } from '../../domain/errors.ts'
 import type { BlockedConnection } from '../blocked-connections.ts'
+import { messageOf } from '../folder/folder-sandbox-support.ts'
 import {
-  bwrapOptions,
-  detectSystemLayout,
-  EGRESS_SOCKET,
-  HOME,
-  type Limits,
-  prlimitArgs,
-  type SystemEntry,
-  setprivCommand,
-  WORKDIR,
-} from './bwrap-args.ts'
-import { DEFAULT_DISK_QUOTA_BYTES, withDiskQuota } from './disk-quota.ts'
-import type { EgressProxy, Resolve } from './egress-proxy.ts'
-import { startEgressProxy } from './egress-proxy.ts'
-import { messageOf } from './folder-sandbox-support.ts'
-import {
+  DEFAULT_PATH,
   type FolderSandboxesOpts,
   type SandboxDriver,
   type SandboxPaths,
   stderrLogger,
-} from './folder-sandbox-types.ts'
-import { FolderSandboxes } from './folder-sandboxes.ts'
+} from '../folder/folder-sandbox-types.ts'
+import { FolderSandboxes } from '../folder/folder-sandboxes.ts'
+import { isWithin } from '../folder/sandbox-paths.ts'
+import { prepareWorkspace, releaseWorkspace, shareTemplate } from '../folder/workspace.ts'
+import {
+  bwrapOptions,
+  DEFAULT_LAYOUT,
+  detectSystemLayout,
+  EGRESS_SOCKET,
+  type Limits,
+  prlimitArgs,
+  type SandboxLayout,
+  type SystemEntry,
+  setprivCommand,
+} from './bwrap-args.ts'
+import { DEFAULT_DISK_QUOTA_BYTES, withDiskQuota } from './disk-quota.ts'
+import type { EgressProxy, Resolve } from './egress-proxy.ts'
+import { startEgressProxy } from './egress-proxy.ts'
 import { sandboxFiles } from './sandbox-files.ts'
-import { isWithin } from './sandbox-paths.ts'
 import { SECCOMP_ARCHES, userNamespaceFilter } from './seccomp.ts'
-import { prepareWorkspace, releaseWorkspace } from './workspace.ts'
 
 export type LocalSandboxProviderOpts = Omit<FolderSandboxesOpts, 'driver'> & {
   /** First uid of the per-sandbox range when the server is root (uid = base + n). Default 200000. */
@@ -50,6 +51,11 @@ export type LocalSandboxProviderOpts = Omit<FolderSandboxesOpts, 'driver'> & {
   overlay?: boolean
   /** PATH inside the sandbox. */
   path?: string
+  /**
+   * Where commands see the workspace and home, and the user's name (default /workspace,
+   * /home/sandbox, sandbox). The E2B-compatible test server uses E2B's: /home/user for both, `user`.
+   */
+  layout?: SandboxLayout
   /** Explicit tool paths; by default they are looked up on PATH. */
   bwrapPath?: string
   /** Pretend not to be root (tests of the unprivileged path run as another user instead). */
@@ -95,7 +101,6 @@ const PROXY_ENV = {
   NODE_USE_ENV_PROXY: '1',
 }
 
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 const INSTALL_HINT =
   'install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`, Fedora: `dnf install bubblewrap`), ' +
   'or set SQUAD_SANDBOX=process to run agent commands WITHOUT any isolation'
@@ -128,6 +133,8 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
   const sharedGid = opts.sharedGid ?? uidBase - 1
   const limits: Limits = { nproc: 512, fileSizeBytes: 8 * 1024 ** 3, ...opts.limits }
   const sandboxPath = opts.path ?? DEFAULT_PATH
+  const layout = opts.layout ?? DEFAULT_LAYOUT
+  const { workdir, home } = layout
   let tools: Tools | undefined
   let probing: Promise<Tools> | undefined
   // Egress sockets live in one private folder per server process: a short path (a Unix socket's
@@ -181,11 +188,11 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
       }
       await writeFile(
         join(paths.etc, 'passwd'),
-        `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${uid}:${gid}:sandbox:${HOME}:/bin/sh\n` +
+        `root:x:0:0:root:/root:/usr/sbin/nologin\n${layout.user}:x:${uid}:${gid}:${layout.user}:${home}:/bin/sh\n` +
           'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
         { mode: 0o644 },
       )
-      const groups = `root:x:0:\nsandbox:x:${gid}:\n${asRoot ? `workspace:x:${sharedGid}:sandbox\n` : ''}`
+      const groups = `root:x:0:\n${layout.user}:x:${gid}:\n${asRoot ? `workspace:x:${sharedGid}:${layout.user}\n` : ''}`
       await writeFile(join(paths.etc, 'group'), `${groups}nogroup:x:65534:\n`, { mode: 0o644 })
       return prepareWorkspace({
         ...(createOpts.workspaceTemplate ? { template: createOpts.workspaceTemplate } : {}),
@@ -196,9 +203,15 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
       })
     },
 
-    workdir: () => WORKDIR,
+    // Overlay workspaces give the shared template to the sandboxes' group (see shareTemplate); doing
+    // it here, once, is what the first sandbox over the template would otherwise do.
+    async adoptTemplate(dir) {
+      if (asRoot && opts.overlay !== false) await shareTemplate(await realpath(dir), sharedGid)
+    },
 
-    baseEnv: () => ({ PATH: sandboxPath, HOME, LANG: 'C.UTF-8', TERM: 'dumb' }),
+    workdir: () => workdir,
+
+    baseEnv: () => ({ PATH: sandboxPath, HOME: home, LANG: 'C.UTF-8', TERM: 'dumb' }),
 
     proxyUrl: PROXY_URL,
 
@@ -232,7 +245,8 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
         passwd: join(paths.etc, 'passwd'),
         group: join(paths.etc, 'group'),
         readOnlyBinds: [...(opts.readOnlyBinds ?? []), ...meta.extraReadOnlyBinds],
-        cwd: cwd ? posix.resolve(WORKDIR, cwd) : WORKDIR,
+        cwd: cwd ? posix.resolve(workdir, cwd) : workdir,
+        layout,
         shmBytes: 256 * 1024 * 1024,
         ...(seccomp ? { seccompFd: 4 } : {}),
       })
@@ -249,7 +263,7 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
       }
     },
 
-    files: ({ exec }) => sandboxFiles(exec, WORKDIR, [WORKDIR, '/tmp']),
+    files: ({ exec }) => sandboxFiles(exec, workdir, [workdir, '/tmp']),
 
     release: (paths: SandboxPaths) => releaseWorkspace(paths.dir),
   }

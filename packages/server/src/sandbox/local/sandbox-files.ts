@@ -1,8 +1,8 @@
 import { posix } from 'node:path'
 import { AppError } from '../../domain/errors.ts'
+import type { Exec } from '../folder/folder-sandbox-types.ts'
+import { confinePath } from '../folder/sandbox-paths.ts'
 import type { EntryInfo, Files } from '../sandbox-provider.ts'
-import type { Exec } from './folder-sandbox-types.ts'
-import { confinePath } from './sandbox-paths.ts'
 
 const MB = 1024 * 1024
 const READ_LIMIT = 64 * MB

@@ -1,7 +1,7 @@
 import { lstat, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { AppError } from '../../domain/errors.ts'
-import { confinePath, isWithin } from '../local/sandbox-paths.ts'
+import { confinePath, isWithin } from '../folder/sandbox-paths.ts'
 import type { EntryInfo, Files } from '../sandbox-provider.ts'
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code

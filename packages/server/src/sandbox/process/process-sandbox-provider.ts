@@ -1,9 +1,13 @@
 import { mkdir } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
-import { type FolderSandboxesOpts, type SandboxDriver, stderrLogger } from '../local/folder-sandbox-types.ts'
-import { FolderSandboxes } from '../local/folder-sandboxes.ts'
-import { DEFAULT_PATH } from '../local/local-sandbox-provider.ts'
-import { prepareWorkspace, releaseWorkspace } from '../local/workspace.ts'
+import {
+  DEFAULT_PATH,
+  type FolderSandboxesOpts,
+  type SandboxDriver,
+  stderrLogger,
+} from '../folder/folder-sandbox-types.ts'
+import { FolderSandboxes } from '../folder/folder-sandboxes.ts'
+import { prepareWorkspace, releaseWorkspace } from '../folder/workspace.ts'
 import { hostFiles } from './host-files.ts'
 
 export type ProcessSandboxProviderOpts = Omit<FolderSandboxesOpts, 'driver'> & {

@@ -5,7 +5,6 @@ import {
   prepareWorkspaceSource,
   type WorkspaceSource,
 } from '../../../git/workspace-cache.ts'
-import { NETWORK_OFF } from '../../../sandbox/network-policy.ts'
 import { cacheRetry, explained } from '../cache-retry.ts'
 import type { Step } from '../execution-context.ts'
 import { recordSandbox } from '../record-sandbox.ts'
@@ -18,9 +17,10 @@ import { provisionByBundle } from './provision-by-bundle.ts'
  * copy-on-write layer on that checkout, which is why a warm start takes milliseconds.
  */
 export const provision: Step = async (ctx) => {
-  // A provider that cannot start a workspace from a host folder gets the repository as a bundle.
-  if (ctx.deps.sandboxes.capabilities?.workspaceFromHostFolder === false) return provisionByBundle(ctx)
   const { deps, repo, forge, store } = ctx
+  const seeding = deps.sandboxes.capabilities.seedFromHostFolder
+  // A provider that cannot start a workspace from a host folder gets the repository as a bundle.
+  if (!seeding) return provisionByBundle(ctx)
   const credentials = await forge.credentials(repo, { executionId: ctx.execution.id })
   for (const secret of secretsOf(credentials)) ctx.redactor.add(secret)
   await store.gitProgress({
@@ -31,7 +31,7 @@ export const provision: Step = async (ctx) => {
   })
   let last = 0
   const createSandbox = (from: WorkspaceSource) =>
-    deps.sandboxes.create({
+    seeding.create({
       metadata: { execution_id: ctx.execution.id, task_id: ctx.task.id, squad_id: ctx.task.squadId },
       network: ctx.network,
       timeoutMs: deps.limits.sandboxTimeoutMs,
@@ -56,7 +56,6 @@ export const provision: Step = async (ctx) => {
     cloneUrl: forge.cloneUrl(repo),
     baseBranch: repo.defaultBranch,
     credentials,
-    ...(deps.workspaceOwner ? { owner: deps.workspaceOwner } : {}),
     onProgress: (text) => {
       ctx.log.write('stderr', text)
       const parsed = parseGitProgress(text)
@@ -75,15 +74,7 @@ export const provision: Step = async (ctx) => {
     // A new base checkout goes through the provider once before any task uses it: the change the
     // provider makes to a template on first use (the local provider's shared group) then lands before
     // the checkout's index is refreshed, not in front of every sandbox's first git command.
-    adoptTemplate: async (checkout) => {
-      const probe = await deps.sandboxes.create({
-        metadata: { execution_id: ctx.execution.id, purpose: 'adopt-template' },
-        network: NETWORK_OFF,
-        timeoutMs: 5 * 60_000,
-        workspaceTemplate: checkout,
-      })
-      await probe.kill()
-    },
+    adoptTemplate: seeding.adoptTemplate,
   }).catch(async (error) => {
     await dropEarly()
     const failure = explained(ctx, error)

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { z } from 'zod'
 import type { NetworkPolicy } from '../network-policy.ts'
-import type { Files, SandboxCreateOpts } from '../sandbox-provider.ts'
+import type { Files, HostFolderOpts, SandboxCreateOpts } from '../sandbox-provider.ts'
 import type { Launch, RawResult, RunningProcess } from './run-process.ts'
 
 /** Where one sandbox lives on the host: `<root>/<sandboxId>/…`. */
@@ -77,10 +77,12 @@ export type SandboxDriver = {
   prepare(input: {
     sandboxId: string
     paths: SandboxPaths
-    opts: SandboxCreateOpts
+    opts: SandboxCreateOpts & HostFolderOpts
     uid: number
     gid: number
   }): Promise<WorkspaceKind>
+  /** What the driver does once to a new base checkout before sandboxes start from it (see HostFolderSeeding). */
+  adoptTemplate?(dir: string): Promise<void>
   /** The workspace as commands see it. */
   workdir(paths: SandboxPaths): string
   /** The HTTP proxy commands with network reach the outside through (see Sandbox.proxyUrl). */
@@ -130,6 +132,8 @@ export type Live = {
   killing?: Promise<void>
 }
 
+/** PATH of a sandbox's commands unless its provider is given another. */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 export const ID = /^sbx-[0-9a-f]{16}$/
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 export const MAX_TIMER_MS = 2 ** 31 - 1

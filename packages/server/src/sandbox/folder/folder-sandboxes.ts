@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { isAbsolute, normalize } from 'node:path'
-import { AppError, notFound } from '../../domain/errors.ts'
+import { AppError, sandboxGone } from '../../domain/errors.ts'
 import { NETWORK_INTERNET, NETWORK_OFF, normalizePolicy } from '../network-policy.ts'
 import type {
   CommandRunOpts,
   Files,
+  HostFolderOpts,
   Sandbox,
+  SandboxCapabilities,
   SandboxCreateOpts,
   SandboxInfo,
   SandboxProvider,
@@ -44,6 +46,8 @@ import { releaseUid, reserveUid } from './uid-leases.ts'
 export class FolderSandboxes implements SandboxProvider {
   readonly name: string
   readonly root: string
+  /** Folders on this host: a workspace can start from one, and each command has its own network. */
+  readonly capabilities: SandboxCapabilities
   readonly #driver: SandboxDriver
   readonly #logger: SandboxLogger
   readonly #sandboxTimeoutMs: number
@@ -63,9 +67,21 @@ export class FolderSandboxes implements SandboxProvider {
     this.#sandboxTimeoutMs = opts.defaultSandboxTimeoutMs ?? 60 * 60_000
     this.#commandTimeoutMs = opts.defaultCommandTimeoutMs ?? 5 * 60_000
     this.#maxOutputBytes = opts.defaultMaxOutputBytes ?? 10 * MB
+    const driver = opts.driver
+    this.capabilities = {
+      seedFromHostFolder: {
+        create: (createOpts) => this.create(createOpts),
+        adoptTemplate: async (dir) => {
+          await driver.adoptTemplate?.(dir)
+        },
+      },
+      networkPerCommand: true,
+      pause: false,
+    }
   }
 
-  async create(opts: SandboxCreateOpts = {}): Promise<Sandbox> {
+  /** Accepts host folders too: this provider's sandboxes live on this host (see HostFolderOpts). */
+  async create(opts: SandboxCreateOpts & HostFolderOpts = {}): Promise<Sandbox> {
     validateCreateOpts(opts)
     await this.#driver.ensureAvailable()
     await mkdir(this.root, { recursive: true, mode: 0o700 })
@@ -110,7 +126,7 @@ export class FolderSandboxes implements SandboxProvider {
 
   async connect(sandboxId: string): Promise<Sandbox> {
     const live = await this.#find(sandboxId)
-    if (!live) throw notFound('sandbox', sandboxId)
+    if (!live) throw sandboxGone(sandboxId)
     return this.#view(live)
   }
 
@@ -284,8 +300,7 @@ export class FolderSandboxes implements SandboxProvider {
   }
 
   #alive(live: Live) {
-    if (live.killing || this.#live.get(live.meta.sandboxId) !== live)
-      throw notFound('sandbox', live.meta.sandboxId)
+    if (live.killing || this.#live.get(live.meta.sandboxId) !== live) throw sandboxGone(live.meta.sandboxId)
   }
 
   async #start(

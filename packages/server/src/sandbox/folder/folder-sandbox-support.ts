@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { rename, writeFile } from 'node:fs/promises'
 import { isAbsolute, normalize } from 'node:path'
 import { AppError } from '../../domain/errors.ts'
-import type { SandboxCreateOpts } from '../sandbox-provider.ts'
+import type { HostFolderOpts, SandboxCreateOpts } from '../sandbox-provider.ts'
 import { ENV_NAME, type SandboxMeta, type SandboxPaths } from './folder-sandbox-types.ts'
 import { processesOf } from './uid-pool.ts'
 
-export function validateCreateOpts(opts: SandboxCreateOpts) {
+export function validateCreateOpts(opts: SandboxCreateOpts & HostFolderOpts) {
   for (const [name, value] of Object.entries(opts.envs ?? {})) {
     if (!ENV_NAME.test(name)) throw new AppError('bad_request', `invalid environment variable name: ${name}`)
     if (typeof value !== 'string' || value.includes('\0'))
