@@ -17,13 +17,15 @@ const step = (e: ExecutionWithSteps, name: string) => {
 /**
  * A process the agent leaves running in the VM, looking for the push credential wherever one could
  * be: every process's environment and command line, the workspace's git config, the home's. It
- * writes what it finds to /tmp/stolen.txt and its round to /tmp/alive.
+ * writes what it finds to /tmp/stolen.txt (its patterns bracketed so it does not find itself) and its round to /tmp/alive. (On E2B it outlives the
+ * agent's command; the fake's sandboxes end a command's processes with it, so here it searches while
+ * the agent runs, which is when a credential given to the sandbox would be there to find.)
  */
 const PLANTED = [
   "nohup sh -c 'for i in $(seq 1 6000); do",
   'for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr "\\0" "\\n" < $f 2>/dev/null; done',
-  '| grep -i -E "authorization|bearer|extraheader" >> /tmp/stolen.txt;',
-  'cat "$HOME/.gitconfig" .git/config 2>/dev/null | grep -i -E "authorization|bearer|extraheader" >> /tmp/stolen.txt;',
+  '| grep -i -E "[a]uthorization|[b]earer|[e]xtraheader" >> /tmp/stolen.txt;',
+  'cat "$HOME/.gitconfig" .git/config 2>/dev/null | grep -i -E "[a]uthorization|[b]earer|[e]xtraheader" >> /tmp/stolen.txt;',
   "echo $i > /tmp/alive; sleep 0.05; done' > /dev/null 2>&1 &",
 ].join(' ')
 
@@ -79,7 +81,8 @@ describe.skipIf(pipelineSkip || testDbKind === 'pglite')('the pipeline on E2B (t
         title: 'Append to a',
         repository_id: repo.id,
         assignee_id: agent.id,
-        script: `${PLANTED}; echo x >> a.txt`,
+        // The script goes on once the planted process has made one full search.
+        script: `${PLANTED} while [ ! -s /tmp/alive ]; do sleep 0.05; done; echo x >> a.txt`,
       },
       auth(),
     )
