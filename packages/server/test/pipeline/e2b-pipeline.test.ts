@@ -115,4 +115,39 @@ describe.skipIf(pipelineSkip || testDbKind === 'pglite')('the pipeline on E2B (t
     // No sandbox is left behind.
     expect(fake.sandboxes.all()).toHaveLength(0)
   }, 200_000)
+
+  it('a sandbox that dies mid-run fails the run with a clear error, and a retry succeeds', async () => {
+    const { squad, agent, repo } = await setupSquad(server, { 'a.txt': 'a\n' }, auth())
+    const task = await createTask(
+      server,
+      squad.id,
+      {
+        title: 'Wait forever',
+        repository_id: repo.id,
+        assignee_id: agent.id,
+        script: 'while [ ! -e /tmp/never ]; do sleep 0.1; done',
+      },
+      auth(),
+    )
+    const started = await startTask(server, task.id, auth())
+    const running = await waitForExecution(server, started.id, {
+      ...auth(),
+      until: (e) => step(e, 'agent').status === 'running',
+    })
+    // As E2B does when a sandbox reaches its end of life: it is gone, its connections cut.
+    await fake.inject.killSandbox(String(step(running, 'provision').result?.sandbox_id))
+    const failed = await waitForExecution(server, started.id, { ...auth(), timeoutMs: 60_000 })
+    expect(failed.status).toBe('failed')
+    expect(step(failed, 'agent').status).toBe('failed')
+    expect(failed.error ?? '').toMatch(/sandbox/i)
+
+    await server.request('PATCH', `/api/v1/tasks/${task.id}`, {
+      ...auth(),
+      body: { script: 'echo y >> a.txt' },
+    })
+    const retry = await startTask(server, task.id, auth())
+    const done = await waitForExecution(server, retry.id, { ...auth(), timeoutMs: 150_000 })
+    expect(done.status, String(done.error)).toBe('succeeded')
+    expect(await pullsOf(server, repo.id, token)).toHaveLength(1)
+  }, 250_000)
 })
