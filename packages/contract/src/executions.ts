@@ -78,6 +78,8 @@ export const Execution = z.object({
   pull_request_url: z.string().nullable(),
   commit_history: z.array(Commit),
   sandbox_id: Id.nullable(),
+  /** Seconds its sandboxes ran, added as each one ends (what a cloud sandbox provider bills). */
+  sandbox_seconds: z.number().int().nonnegative(),
   error: z.string().nullable(),
   /** Why this attempt exists (see runReasons). */
   run_reason: RunReason,

@@ -56,6 +56,11 @@ export type StartServerOptions = {
    * HTTP API and git smart HTTP keep serving the real local forge.
    */
   forgeFor?: (repo: RepoRef, local: LocalForge) => Forge
+  /**
+   * Wraps the configured sandbox provider. A test seam: tests run the local provider with its
+   * capabilities turned off to take the remote providers' paths (the repository as git bundles).
+   */
+  wrapSandboxes?: (provider: HostedSandboxProvider) => HostedSandboxProvider
 }
 
 export function resolveAuthMode(config: Pick<Config, 'SQUAD_AUTH' | 'HOST'>): AuthMode {
@@ -169,7 +174,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
     const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host
     localForge.setListenUrl(`http://${reachable}:${port}`)
     const blocked = createBlockedConnections()
-    const sandboxes = createSandboxProvider({ config, logger, blocked })
+    const configured = createSandboxProvider({ config, logger, blocked })
+    const sandboxes = options.wrapSandboxes?.(configured) ?? configured
     const engine = await timed('workers', () =>
       startEngine({
         config,

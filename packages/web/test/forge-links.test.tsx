@@ -25,6 +25,7 @@ const execution = (n: number, pullRequestUrl: string | null): Execution => ({
   pull_request_url: pullRequestUrl,
   commit_history: [],
   sandbox_id: null,
+  sandbox_seconds: 0,
   error: null,
   run_reason: n === 1 ? 'start' : 'retry',
   queue_position: null,

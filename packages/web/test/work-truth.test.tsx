@@ -42,6 +42,7 @@ const execution = (status: Execution['status']): Execution => ({
   pull_request_url: null,
   commit_history: [],
   sandbox_id: null,
+  sandbox_seconds: 0,
   error: null,
   run_reason: 'start',
   queue_position: null,
@@ -52,12 +53,12 @@ const execution = (status: Execution['status']): Execution => ({
   updated_at: later(3),
 })
 
-function header(status: Execution['status']) {
+function header(status: Execution['status'], overrides: Partial<Execution> = {}) {
   render(
     <QueryClientProvider client={createQueryClient()}>
       <MemoryRouter>
         <WorkHeader
-          execution={execution(status)}
+          execution={{ ...execution(status), ...overrides }}
           task={task(1, 'in_progress', 0)}
           agent={undefined}
           sandbox={null}
@@ -101,6 +102,11 @@ describe('the Agent Work page tells what happened', () => {
   it('does not say "Sandbox: not yet" about a run that has finished', () => {
     header('failed')
     expect(screen.queryByText(/Sandbox/)).toBeNull()
+  })
+
+  it('shows how long the run’s sandboxes ran, once one has ended', () => {
+    header('succeeded', { sandbox_seconds: 83 })
+    expect(screen.getByTestId('sandbox-seconds').textContent).toBe('1 m 23 s')
   })
 
   it('says "Sandbox: not yet" while a run waits for one', () => {

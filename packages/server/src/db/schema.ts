@@ -168,6 +168,11 @@ export const taskExecutions = pgTable(
     pullRequestUrl: text('pull_request_url'),
     commitHistory: jsonb('commit_history').$type<Commit[]>().notNull().default([]),
     sandboxId: uuid('sandbox_id'),
+    /**
+     * Seconds the execution's sandboxes ran, added as each one ends (what a cloud provider bills):
+     * from its creation to its kill, by cleanup or by the reaper.
+     */
+    sandboxSeconds: integer('sandbox_seconds').notNull().default(0),
     error: text('error'),
     /** Work queue lease: the worker running this execution and until when its claim holds. */
     leaseOwner: text('lease_owner'),

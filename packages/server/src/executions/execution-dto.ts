@@ -19,6 +19,7 @@ export const toExecutionDto = (row: ExecutionRow, queuePosition: number | null =
   pull_request_url: row.pullRequestUrl,
   commit_history: row.commitHistory,
   sandbox_id: row.sandboxId,
+  sandbox_seconds: row.sandboxSeconds,
   error: row.error,
   run_reason: row.runReason as Execution['run_reason'],
   queue_position: row.status === 'queued' ? queuePosition : null,

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.ts'
 import { sandboxes, taskExecutions } from '../db/schema.ts'
 import { appendEvent } from '../events/append-event.ts'
 import type { SandboxProvider } from '../sandbox/sandbox-provider.ts'
+import { endSandbox } from './pipeline/end-sandbox.ts'
 
 const live = new Set(['queued', 'running'])
 
@@ -50,10 +51,7 @@ export async function reapSandboxes(options: {
     }
     if (row)
       await db.transaction(async (tx) => {
-        await tx
-          .update(sandboxes)
-          .set({ status: 'TERMINATED', updatedAt: now })
-          .where(eq(sandboxes.id, row.id))
+        await endSandbox(tx, row.id, now)
         if (execution)
           await appendEvent(tx, {
             type: 'sandbox.updated',

@@ -101,13 +101,13 @@ function coalesced(key: string, onProgress: Listener | undefined, update: (emit:
 }
 
 /**
- * THE clone strategy (chosen by measurement, see bench/workspace.ts): a bare mirror per repository,
- * updated with one `git fetch`, and a checkout per base commit shared read-only by every task that
- * starts from it; each sandbox mounts its own copy-on-write layer over that checkout, so a warm
- * workspace costs a fetch and a mount however large the repository is. The checkout borrows the
- * mirror's objects (`clone --shared`), so it costs only the working tree's files on disk.
+ * Brings the repository's bare mirror up to date (cloned once, then one `git fetch`) and returns it
+ * with the head of `baseBranch`. A provider that seeds workspaces from a host folder goes on to a
+ * checkout (prepareWorkspaceSource); a remote one makes a git bundle from the mirror instead.
  */
-export async function prepareWorkspaceSource(options: PrepareOptions): Promise<WorkspaceSource> {
+export async function prepareMirror(
+  options: Omit<PrepareOptions, 'owner' | 'adoptTemplate'>,
+): Promise<{ mirrorDir: string; baseCommit: string }> {
   const root = join(options.cacheRoot, options.repoId)
   const mirrorDir = join(root, 'mirror.git')
   const retry = options.retry ?? ((fn) => fn())
@@ -151,6 +151,19 @@ export async function prepareWorkspaceSource(options: PrepareOptions): Promise<W
       'validation_failed',
       `The repository has no branch "${options.baseBranch}" yet: push a first commit to it, or set the repository's default_branch`,
     )
+  return { mirrorDir, baseCommit }
+}
+
+/**
+ * THE clone strategy (chosen by measurement, see bench/workspace.ts): a bare mirror per repository,
+ * updated with one `git fetch`, and a checkout per base commit shared read-only by every task that
+ * starts from it; each sandbox mounts its own copy-on-write layer over that checkout, so a warm
+ * workspace costs a fetch and a mount however large the repository is. The checkout borrows the
+ * mirror's objects (`clone --shared`), so it costs only the working tree's files on disk.
+ */
+export async function prepareWorkspaceSource(options: PrepareOptions): Promise<WorkspaceSource> {
+  const root = join(options.cacheRoot, options.repoId)
+  const { mirrorDir, baseCommit } = await prepareMirror(options)
 
   const templateDir = join(root, 'checkouts', baseCommit)
   await once(`template:${templateDir}`, async () => {

@@ -33,6 +33,8 @@ export async function startTestServer(
     engineTuning?: EngineOptions['tuning']
     /** The pipeline's forge for a repository (see startServer); default the local forge. */
     forgeFor?: StartServerOptions['forgeFor']
+    /** Wraps the sandbox provider (see startServer). */
+    wrapSandboxes?: StartServerOptions['wrapSandboxes']
     /** Default: silent. Pass one writing to an array to assert on what the server logs. */
     logger?: Logger
   } = {},
@@ -60,6 +62,7 @@ export async function startTestServer(
     logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.engineTuning ? { engineTuning: options.engineTuning } : {}),
     ...(options.forgeFor ? { forgeFor: options.forgeFor } : {}),
+    ...(options.wrapSandboxes ? { wrapSandboxes: options.wrapSandboxes } : {}),
   })
   const localToken =
     server.deps.authMode === 'none'

@@ -7,6 +7,7 @@ import type { RunExecution } from '../queue/worker.ts'
 import { modeOf } from './assignment.ts'
 import { finishCheck, openCheck } from './check-run.ts'
 import type { ExecutionContext, Step } from './execution-context.ts'
+import { keepSandboxAlive } from './keep-sandbox-alive.ts'
 import { loadContext } from './load-context.ts'
 import { restartBoundary } from './log-writer.ts'
 import type { PipelineDeps } from './pipeline-deps.ts'
@@ -80,10 +81,12 @@ async function startStep(ctx: ExecutionContext, name: StepName) {
 export function createExecutionRunner(deps: PipelineDeps): RunExecution {
   return async (row: ExecutionRow, signal: AbortSignal) => {
     const { context: ctx, steps } = await loadContext(deps, row, signal)
+    const alive = keepSandboxAlive(ctx, deps.limits.sandboxTimeoutMs)
     const unwatch = deps.blocked?.watch(row.id, (blocked) => reportBlocked(ctx, blocked))
     try {
-      await runSteps(ctx, row, signal, steps)
+      await runSteps(ctx, row, signal, steps, alive)
     } finally {
+      alive.stop()
       unwatch?.()
     }
   }
@@ -112,6 +115,7 @@ async function runSteps(
   row: ExecutionRow,
   signal: AbortSignal,
   steps: Awaited<ReturnType<typeof loadContext>>['steps'],
+  alive: ReturnType<typeof keepSandboxAlive>,
 ) {
   const status = new Map(steps.map((s) => [s.name as StepName, s.status]))
   const commitsWork = modeOf(row.runReason) === 'implement'
@@ -149,6 +153,7 @@ async function runSteps(
         if (name === 'branch' || name === 'push')
           Object.assign(out.result, await openCheck(ctx, name, out.result))
         ctx.results[name] = out.result
+        if (name === 'push') await alive.workIsOut()
         await ctx.store.updateStep(name, { status: 'succeeded', result: out.result })
         if (name === 'commit') await warnOfOverlap(ctx, out.result)
         if (out.stop) {
@@ -181,6 +186,8 @@ async function runSteps(
     error = outcome === 'cancelled' ? 'Cancelled' : failureText(ctx, failure)
   }
 
+  // Cleanup sets the sandbox's fate (killed, or kept for debugging): no renewal may undo it.
+  alive.stop()
   await startStep(ctx, 'cleanup')
   const cleanupStarted = performance.now()
   const timeCleanup = (cleanupStatus: 'succeeded' | 'failed') =>

@@ -1,6 +1,7 @@
 import type { ExecutionWarning } from '@agent-squad/contract'
 import { remoteEndpoint } from '../../git/remote-url.ts'
 import { type NetworkPolicy, remoteDestination } from '../../sandbox/network-policy.ts'
+import { sandboxCredentials } from './bundle-transfer.ts'
 import type { ExecutionContext } from './execution-context.ts'
 import { GitFailureError, gitOutput, sandboxGit } from './sandbox-git.ts'
 
@@ -74,7 +75,7 @@ async function initSubmodules(ctx: ExecutionContext): Promise<string | null> {
   const http = remoteEndpoint(originUrl)
   const scope =
     http?.transport === 'http' || http?.transport === 'https' ? `${new URL(originUrl).origin}/` : undefined
-  const credentials = await ctx.forge.credentials(ctx.repo, { executionId: ctx.execution.id })
+  const credentials = await sandboxCredentials(ctx)
   const failed: string[] = []
   const elsewhere: string[] = []
   for (const submodule of submodules) {
@@ -137,7 +138,7 @@ async function pullLfs(ctx: ExecutionContext): Promise<string | null> {
     })
     return 'missing'
   }
-  const credentials = await ctx.forge.credentials(ctx.repo, { executionId: ctx.execution.id })
+  const credentials = await sandboxCredentials(ctx)
   // The filter is given to this command only: the workspace's config is rewritten before each one.
   const filter = ['-c', 'filter.lfs.process=git-lfs filter-process', '-c', 'filter.lfs.required=true']
   try {

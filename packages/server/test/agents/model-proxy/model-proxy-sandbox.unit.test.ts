@@ -65,7 +65,10 @@ describe.skipIf(skip)('the model proxy in a sandbox', () => {
     calls = 1,
     network: NetworkPolicy = { mode: 'off' },
   ) {
-    const sandbox: Sandbox = await provider.create({ workspaceTemplate: template, network })
+    const seeding = provider.capabilities.seedFromHostFolder
+    const sandbox: Sandbox = seeding
+      ? await seeding.create({ workspaceTemplate: template, network })
+      : await provider.create({ network })
     await sandbox.files.write('.calls', `${calls}\n`)
     const log: string[] = []
     const events: AgentEvent[] = []

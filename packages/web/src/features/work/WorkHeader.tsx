@@ -104,6 +104,12 @@ export function WorkHeader({ execution, task, agent, sandbox, stream, pullReques
           <dt>{execution.status === 'queued' ? 'Waiting' : 'Elapsed'}</dt>
           <dd data-testid="elapsed">{formatDuration(elapsed)}</dd>
         </div>
+        {execution.sandbox_seconds > 0 ? (
+          <div title="How long this run's sandboxes ran, counted as each one ends (what a cloud sandbox provider bills)">
+            <dt>Sandbox time</dt>
+            <dd data-testid="sandbox-seconds">{formatDuration(execution.sandbox_seconds * 1000)}</dd>
+          </div>
+        ) : null}
         {execution.status === 'queued' && execution.queue_position ? (
           <div>
             <dt>Queue</dt>

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import { sandboxes } from '../../../db/schema.ts'
 import { appendEvent } from '../../../events/append-event.ts'
+import { endSandbox } from '../end-sandbox.ts'
 import { type ExecutionContext, resultString, type StepResult } from '../execution-context.ts'
 import { gitOutput, sandboxGit } from '../sandbox-git.ts'
 
@@ -56,10 +57,7 @@ export async function cleanup(ctx: ExecutionContext, outcome: Outcome): Promise<
       result.destroyed = true
       if (rowId)
         await ctx.deps.db.transaction(async (tx) => {
-          await tx
-            .update(sandboxes)
-            .set({ status: 'TERMINATED', updatedAt: new Date() })
-            .where(eq(sandboxes.id, rowId))
+          await endSandbox(tx, rowId, new Date())
           await appendEvent(tx, {
             type: 'sandbox.updated',
             ...ctx.store.scope,

@@ -1,58 +1,15 @@
-import { sandboxes } from '../../../db/schema.ts'
-import { AppError } from '../../../domain/errors.ts'
-import { newId } from '../../../domain/ids.ts'
-import { classifyGitError } from '../../../git/classify-git-error.ts'
 import { secretsOf } from '../../../git/credentials.ts'
-import { withRetry } from '../../../git/retry.ts'
-import { GitCommandError, parseGitProgress } from '../../../git/run-git.ts'
+import { parseGitProgress } from '../../../git/run-git.ts'
 import {
   cachedWorkspaceSource,
   prepareWorkspaceSource,
   type WorkspaceSource,
 } from '../../../git/workspace-cache.ts'
-import type { ExecutionContext, Step } from '../execution-context.ts'
-import { explainGitFailure, GitFailureError } from '../sandbox-git.ts'
-
-/** The failure class of a host git command (the cache's clone or fetch), from everything it printed. */
-const failureOf = (error: unknown) =>
-  classifyGitError(
-    error instanceof GitCommandError
-      ? `${error.result.stderr}\n${error.result.stdout}`
-      : String((error as Error)?.message ?? error),
-  )
-
-/** A failed cache fetch, explained like a failed git command in the sandbox. */
-const explained = (ctx: ExecutionContext, error: unknown) =>
-  error instanceof GitCommandError
-    ? explainGitFailure(`git ${error.args[0]}`, error.result, ctx.redactor, error)
-    : error
-
-/** Retries transient failures of the cache's git commands, saying so in the log and the event stream. */
-const cacheRetry =
-  (ctx: ExecutionContext) =>
-  <T>(fn: () => Promise<T>): Promise<T> =>
-    withRetry(fn, {
-      attempts: ctx.deps.limits.gitAttempts,
-      baseDelayMs: ctx.deps.limits.gitBaseDelayMs,
-      signal: ctx.signal,
-      shouldRetry: (error) => failureOf(error).kind === 'transient',
-      onRetry: ({ attempt, delayMs, error }) => {
-        // Each failed attempt counts as a git failure, as in sandbox-git.ts; the last one below.
-        ctx.deps.metrics?.executions.gitFailures.inc({ operation: 'clone', kind: failureOf(error).kind })
-        ctx.deps.metrics?.executions.gitRetries.inc({ operation: 'clone' })
-        const reason = failureOf(error).reason
-        const command = error instanceof GitCommandError ? `git ${error.args[0]}` : 'git'
-        ctx.log.write('system', `${command}: ${reason}; retrying in ${delayMs} ms (attempt ${attempt + 1})\n`)
-        void ctx.store
-          .gitProgress({
-            operation: 'clone',
-            phase: 'retrying',
-            percent: null,
-            message: `${reason}; retry ${attempt + 1}`,
-          })
-          .catch(() => {})
-      },
-    })
+import { cacheRetry, explained } from '../cache-retry.ts'
+import type { Step } from '../execution-context.ts'
+import { recordSandbox } from '../record-sandbox.ts'
+import { GitFailureError } from '../sandbox-git.ts'
+import { provisionByBundle } from './provision-by-bundle.ts'
 
 /**
  * Brings the repository cache up to date (one fetch into the mirror; a checkout of the base commit
@@ -62,12 +19,8 @@ const cacheRetry =
 export const provision: Step = async (ctx) => {
   const { deps, repo, forge, store } = ctx
   const seeding = deps.sandboxes.capabilities.seedFromHostFolder
-  if (!seeding)
-    throw new AppError(
-      'unavailable',
-      `the ${deps.sandboxes.name} sandbox provider cannot start a workspace from this server's repository cache, ` +
-        'and no other way to hand it the repository is available yet',
-    )
+  // A provider that cannot start a workspace from a host folder gets the repository as a bundle.
+  if (!seeding) return provisionByBundle(ctx)
   const credentials = await forge.credentials(repo, { executionId: ctx.execution.id })
   for (const secret of secretsOf(credentials)) ctx.redactor.add(secret)
   await store.gitProgress({
@@ -155,31 +108,7 @@ export const provision: Step = async (ctx) => {
   if (made && made.cached.templateDir !== source.templateDir) await dropEarly()
   const sandbox = made?.cached.templateDir === source.templateDir ? made.sandbox : await createSandbox(source)
   ctx.sandbox = sandbox
-  const rowId = newId()
-  // The updated row comes back from the same statement: no second read of it.
-  ctx.execution = await store.updateExecution(
-    { sandboxId: rowId, baseCommit: source.baseCommit },
-    async (tx) => {
-      await tx.insert(sandboxes).values({
-        id: rowId,
-        provider: deps.sandboxes.name,
-        providerSandboxId: sandbox.sandboxId,
-        taskId: ctx.task.id,
-        agentId: ctx.agent?.id ?? null,
-        executionId: ctx.execution.id,
-        repoUrl: forge.cloneUrl(repo),
-        status: 'RUNNING',
-        metadata: { execution_id: ctx.execution.id },
-      })
-      return [
-        {
-          type: 'sandbox.updated',
-          ...store.scope,
-          payload: { id: rowId, provider: deps.sandboxes.name, status: 'RUNNING', message: null },
-        },
-      ]
-    },
-  )
+  const rowId = await recordSandbox(ctx, sandbox, source.baseCommit)
   return {
     result: {
       sandbox_row_id: rowId,

@@ -1,11 +1,13 @@
 import { AppError } from '../../../domain/errors.ts'
+import { usesBundles } from '../bundle-transfer.ts'
 import { type ExecutionContext, resultString, type Step } from '../execution-context.ts'
 import { gitOutput, sandboxGit } from '../sandbox-git.ts'
 import { openTransferRepo } from '../transfer-repo.ts'
+import { pushByBundle } from './push-by-bundle.ts'
 
 type TransferRepo = Awaited<ReturnType<typeof openTransferRepo>>
 
-import { agentIdentity, commitsIn } from './commit.ts'
+import { rebaseOnto } from './rebase-onto.ts'
 
 /** Brings the branch onto the base branch's current head; a conflict fails clearly instead of pushing. */
 async function rebaseIfBaseMoved(
@@ -20,45 +22,7 @@ async function rebaseIfBaseMoved(
     'rebase',
   )
   await transfer.toWorkspace(`refs/heads/${baseBranch}`, `refs/remotes/origin/${baseBranch}`)
-  const remoteBase = await gitOutput(ctx, ['rev-parse', `refs/remotes/origin/${baseBranch}`])
-  const isAncestor = await sandboxGit(ctx, ['merge-base', '--is-ancestor', remoteBase, 'HEAD'], {
-    allowFailure: true,
-    quiet: true,
-  })
-  if (isAncestor.exitCode === 0) return { rebased: false, base: remoteBase }
-  await ctx.store.gitProgress({
-    operation: 'rebase',
-    phase: 'started',
-    percent: null,
-    message: `${baseBranch} moved; rebasing`,
-  })
-  const rebase = await sandboxGit(ctx, ['rebase', '--quiet', remoteBase], {
-    allowFailure: true,
-    env: agentIdentity(ctx),
-  })
-  if (rebase.exitCode !== 0) {
-    const conflicts = (
-      await gitOutput(ctx, ['-c', 'core.quotePath=false', 'diff', '--name-only', '--diff-filter=U'])
-    )
-      .split('\n')
-      .filter(Boolean)
-    await sandboxGit(ctx, ['rebase', '--abort'], { allowFailure: true, quiet: true })
-    await ctx.store.gitProgress({ operation: 'rebase', phase: 'failed', percent: null, message: 'conflict' })
-    throw new AppError(
-      'conflict',
-      `${baseBranch} moved while the task ran, and its changes conflict with this task's in ${conflicts.join(', ') || 'some files'}. ` +
-        'Nothing was pushed. Start the task again to redo it on the new base, or resolve the conflict by hand.',
-      { details: { conflicts } },
-    )
-  }
-  await ctx.store.updateExecution({ commitHistory: await commitsIn(ctx, `${remoteBase}..HEAD`) })
-  await ctx.store.gitProgress({
-    operation: 'rebase',
-    phase: 'finished',
-    percent: 100,
-    message: `rebased onto ${remoteBase.slice(0, 8)}`,
-  })
-  return { rebased: true, base: remoteBase }
+  return rebaseOnto(ctx, await gitOutput(ctx, ['rev-parse', `refs/remotes/origin/${baseBranch}`]))
 }
 
 /**
@@ -68,6 +32,7 @@ async function rebaseIfBaseMoved(
  * lost). Already pushed → nothing to do (crash-safe).
  */
 export const push: Step = async (ctx) => {
+  if (usesBundles(ctx)) return pushByBundle(ctx)
   const branchName = ctx.execution.gitBranch
   if (!branchName) throw new Error('execution has no branch')
   const credentials = await ctx.forge.credentials(ctx.repo, { executionId: ctx.execution.id })

@@ -1,0 +1,1 @@
+ALTER TABLE "task_executions" ADD COLUMN "sandbox_seconds" integer DEFAULT 0 NOT NULL;
