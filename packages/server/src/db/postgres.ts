@@ -1,9 +1,11 @@
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
+import { version } from '../version.ts'
 import type { Database, Db } from './database.ts'
 import { MIGRATION_LOCK_KEY, migrationsFolder } from './migrate.ts'
 import * as schema from './schema.ts'
+import { refuseNewerDatabase } from './schema-version.ts'
 
 type Listener = { channel: string; onNotify: (payload: string) => void }
 
@@ -116,7 +118,9 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
       await client.connect()
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
-        await migrate(drizzle(client, { schema }), { migrationsFolder })
+        const migrating = drizzle(client, { schema })
+        await refuseNewerDatabase(migrating as unknown as Db, version)
+        await migrate(migrating, { migrationsFolder })
       } finally {
         await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {})
         await client.end()
