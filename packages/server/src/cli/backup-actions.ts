@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { BackupManifest } from '../backup/backup-manifest.ts'
@@ -38,13 +39,14 @@ export async function backupCommand(file: string, options: CliOptions) {
   if (await stat(target).catch(() => null))
     throw new AppError('conflict', `${target} already exists: choose another name, or delete it first`)
   const config = await configFrom(options)
-  if (!config.DATABASE_URL && isNewDataDir(config))
-    throw new AppError(
-      'not_found',
-      `${pgliteDir(config)} holds no database, so there is nothing to back up (is --data-dir right?)`,
-    )
   let release = () => {}
   if (!config.DATABASE_URL) {
+    // Checked before the lock, which would otherwise create the folder it names.
+    if (!existsSync(config.dataDir))
+      throw new AppError(
+        'not_found',
+        `${config.dataDir} does not exist: nothing to back up (is --data-dir right?)`,
+      )
     try {
       release = lockDataDir(config.dataDir)
     } catch (error) {
@@ -61,6 +63,11 @@ export async function backupCommand(file: string, options: CliOptions) {
     }
   }
   try {
+    if (!config.DATABASE_URL && isNewDataDir(config))
+      throw new AppError(
+        'not_found',
+        `${pgliteDir(config)} holds no database, so there is nothing to back up (is --data-dir right?)`,
+      )
     const database = await openDatabase(config)
     try {
       const manifest = await createBackup({
