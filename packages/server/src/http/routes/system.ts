@@ -26,8 +26,7 @@ async function probeDatabase(deps: AppDeps): Promise<string | null> {
   })
   const probe = deps.database.db.execute(sql`select 1`).then(
     () => null,
-    (error: unknown) =>
-      `the database is unreachable: ${error instanceof Error ? error.message : String(error)}`,
+    (error: unknown) => `the database is unreachable (${errorCodeOf(error)})`,
   )
   try {
     return await Promise.race([probe, timeout])
