@@ -23,6 +23,11 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, application_name: 'agent-squad' })
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  // Nor may a checked-out one: a connection cut while a transaction holds it (between two of its
+  // statements) is emitted as 'error' on the client, which without a listener is an uncaught
+  // exception that ends the server. The statement in flight, if any, fails on its own; the pool
+  // drops the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = drizzle(pool, { schema }) as unknown as Db
   const listeners = new Set<Listener>()
   const reconnectHandlers: Array<() => void> = []
