@@ -22,7 +22,7 @@ const pgDumpHint = (action: 'backup' | 'restore') =>
     ? '  The PostgreSQL database is NOT in this archive. Back it up beside it with:\n' +
       '    pg_dump --format=custom --file squad.dump "$DATABASE_URL"'
     : '  The PostgreSQL database is not in this archive: restore it from its pg_dump file with\n' +
-      '    pg_restore --clean --if-exists --no-owner --dbname "$DATABASE_URL" squad.dump'
+      '    pg_restore --no-owner --dbname "$DATABASE_URL" squad.dump   (into an empty database)'
 
 function summary(manifest: BackupManifest): string {
   const db = manifest.database

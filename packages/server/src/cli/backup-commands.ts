@@ -35,7 +35,7 @@ Examples:
   squad serve --data-dir ./restored
 
 PostgreSQL: restore the files with this command, and the database from its pg_dump file:
-  pg_restore --clean --if-exists --no-owner --dbname "$DATABASE_URL" squad.dump
+  pg_restore --no-owner --dbname "$DATABASE_URL" squad.dump   (into an empty database)
 
 Details: docs/backup-and-upgrade.md`
 
