@@ -2,6 +2,8 @@ import { z } from 'zod'
 
 export const Health = z.object({
   status: z.enum(['ok', 'degraded']),
+  /** Why the server is degraded (the database's error, or that it did not answer in time); absent when ok. */
+  reason: z.string().optional(),
   version: z.string(),
   uptime_s: z.number(),
   database: z.object({

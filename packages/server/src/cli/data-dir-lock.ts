@@ -1,5 +1,16 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { AppError } from '../domain/errors.ts'
+
+/** The data folder is held by a running process (`pid`): a backup then asks that process instead. */
+export class DataDirInUseError extends AppError {
+  readonly pid: number
+  constructor(message: string, pid: number) {
+    super('conflict', message, { details: { pid } })
+    this.name = 'DataDirInUseError'
+    this.pid = pid
+  }
+}
 
 function isRunning(pid: number): boolean {
   try {
@@ -44,11 +55,12 @@ export function lockDataDir(dataDir: string): () => void {
     }
     const holder = Number.parseInt(readFileSync(file, 'utf8').trim(), 10)
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder))
-      throw new Error(
+      throw new DataDirInUseError(
         `The data folder ${dataDir} is in use by another squad process (pid ${holder}).\n` +
           '  PGlite serves one process at a time: stop that process first (admin commands such as\n' +
           '  `squad token create` need the server stopped), or use PostgreSQL (DATABASE_URL) to share a\n' +
           `  database. If no such process is running, delete ${file}.`,
+        holder,
       )
     rmSync(file, { force: true })
   }

@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { version } from '../version.ts'
 import { registerAdminCommands } from './admin-commands.ts'
+import { registerBackupCommands } from './backup-commands.ts'
 import { registerExecutionCommands } from './execution-commands.ts'
 import { registerGitCredential } from './git-credential.ts'
 import { registerRepoCommands } from './repo-commands.ts'
@@ -34,6 +35,7 @@ Docs: README.md, docs/configuration.md (every setting), docs/api.md (REST and SS
   )
   registerServe(program)
   registerAdminCommands(program)
+  registerBackupCommands(program)
   registerSquadCommands(program)
   registerReviewCommands(registerTaskCommands(program))
   registerExecutionCommands(program)

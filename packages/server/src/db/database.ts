@@ -21,5 +21,10 @@ export type Database = {
   onReconnect(handler: () => void): void
   /** Applies every pending migration; idempotent, and safe when several processes start at once. */
   migrate(): Promise<void>
+  /**
+   * PGlite only: its whole data folder as a tarball, taken between two statements (a backup, or a
+   * test's template). PostgreSQL has no such call: pg_dump backs it up.
+   */
+  dump?(): Promise<Blob>
   close(): Promise<void>
 }

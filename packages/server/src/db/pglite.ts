@@ -2,9 +2,11 @@ import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { drizzle } from 'drizzle-orm/pglite'
 import { migrate } from 'drizzle-orm/pglite/migrator'
+import { version } from '../version.ts'
 import type { Database, Db } from './database.ts'
 import { migrationsFolder } from './migrate.ts'
 import * as schema from './schema.ts'
+import { refuseNewerDatabase } from './schema-version.ts'
 
 /**
  * Embedded Postgres (WASM) in a data folder, or in memory when `dataDir` is omitted (tests).
@@ -34,6 +36,7 @@ export async function openPglite(
     // PGlite runs in this process: its LISTEN never drops.
     onReconnect() {},
     async migrate() {
+      await refuseNewerDatabase(db, version)
       await migrate(drizzleDb, { migrationsFolder })
     },
     async close() {

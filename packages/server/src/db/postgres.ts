@@ -1,9 +1,11 @@
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
+import { version } from '../version.ts'
 import type { Database, Db } from './database.ts'
 import { MIGRATION_LOCK_KEY, migrationsFolder } from './migrate.ts'
 import * as schema from './schema.ts'
+import { refuseNewerDatabase } from './schema-version.ts'
 
 type Listener = { channel: string; onNotify: (payload: string) => void }
 
@@ -21,6 +23,11 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, application_name: 'agent-squad' })
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  // Nor may a checked-out one: a connection cut while a transaction holds it (between two of its
+  // statements) is emitted as 'error' on the client, which without a listener is an uncaught
+  // exception that ends the server. The statement in flight, if any, fails on its own; the pool
+  // drops the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = drizzle(pool, { schema }) as unknown as Db
   const listeners = new Set<Listener>()
   const reconnectHandlers: Array<() => void> = []
@@ -116,7 +123,9 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
       await client.connect()
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
-        await migrate(drizzle(client, { schema }), { migrationsFolder })
+        const migrating = drizzle(client, { schema })
+        await refuseNewerDatabase(migrating as unknown as Db, version)
+        await migrate(migrating, { migrationsFolder })
       } finally {
         await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {})
         await client.end()

@@ -6,6 +6,7 @@ import { AppError } from '../domain/errors.ts'
 import { methodLabel } from '../observability/metrics.ts'
 import { WEBHOOK_MAX_BODY_BYTES } from '../webhooks/receive-github-webhook.ts'
 import { authenticate, tokenOf } from './authenticate.ts'
+import { mountBackup } from './backup-route.ts'
 import type { AppDeps } from './deps.ts'
 import { errorResponse } from './errors.ts'
 import { mountExecutionLog } from './execution-log.ts'
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps) {
     return c.text(text, 200, { 'content-type': deps.metrics.registry.contentType })
   })
 
+  mountBackup(app, deps)
   mountSse(app, deps)
   mountExecutionLog(app, deps)
   mountRoutes(app, apiRoutes, deps)

@@ -1,15 +1,9 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Database } from '../../src/db/database.ts'
-import { migrationsFolder } from '../../src/db/migrate.ts'
 import { openPostgres } from '../../src/db/postgres.ts'
+import { journal, migrateTo } from '../helpers/migrate-to.ts'
 import { createTestDatabase, skipReason, type TestDatabase, testDbKind } from '../helpers/test-db.ts'
-
-type Journal = { entries: Array<{ idx: number; tag: string }> }
-const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as Journal
 
 const rows = async <T>(database: Database, query: ReturnType<typeof sql>) =>
   ((await database.db.execute(query)) as unknown as { rows: T[] }).rows
@@ -26,27 +20,6 @@ const tablesOf = async (database: Database) =>
       sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     )
   ).map((r) => r.table_name)
-
-/** Applies only the first `count` migrations, as an older release of the server would have. */
-async function migrateTo(database: Database, count: number) {
-  const folder = mkdtempSync(join(tmpdir(), 'squad-migrations-'))
-  try {
-    mkdirSync(join(folder, 'meta'))
-    const entries = journal.entries.slice(0, count)
-    for (const entry of entries)
-      copyFileSync(join(migrationsFolder, `${entry.tag}.sql`), join(folder, `${entry.tag}.sql`))
-    writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify({ ...journal, entries }))
-    if (database.kind === 'pglite') {
-      const { migrate } = await import('drizzle-orm/pglite/migrator')
-      await migrate(database.db as unknown as Parameters<typeof migrate>[0], { migrationsFolder: folder })
-    } else {
-      const { migrate } = await import('drizzle-orm/node-postgres/migrator')
-      await migrate(database.db as unknown as Parameters<typeof migrate>[0], { migrationsFolder: folder })
-    }
-  } finally {
-    rmSync(folder, { recursive: true, force: true })
-  }
-}
 
 const ids = {
   user: '00000000-0000-7000-8000-00000000a001',
@@ -153,4 +126,36 @@ describe.skipIf(skipReason)(`migrations (${testDbKind})`, () => {
       await expectFixtureIntact(test.database)
     },
   )
+
+  it('refuses a database migrated by a newer server, naming both schema versions, and changes nothing', async () => {
+    test = await createTestDatabase()
+    await insertFixture(test.database)
+    // What a newer release leaves behind: one more migration than this server ships.
+    const last = journal.entries.at(-1)
+    await test.database.db.execute(
+      sql`insert into drizzle.__drizzle_migrations (hash, created_at) values ('from-a-newer-release', ${(last?.when ?? 0) + 1000})`,
+    )
+    const known = journal.entries.length
+    const refusal = new RegExp(
+      `newer Agent Squad: it has schema version ${known + 1} \\(1 migration this server does not know\\), ` +
+        `and this server \\([^)]+\\) knows schema version ${known} \\(up to ${last?.tag}\\)`,
+    )
+    await expect(test.database.migrate()).rejects.toThrow(refusal)
+    // The server start goes through the same migrate(): it stops before serving anything.
+    const { loadConfig } = await import('../../src/config.ts')
+    const { startServer } = await import('../../src/server.ts')
+    const config = loadConfig({
+      env: {},
+      cwd: '/nonexistent',
+      overrides: {
+        PORT: '0',
+        SQUAD_LOG_LEVEL: 'silent',
+        SQUAD_WORKER: 'false',
+        SQUAD_DATA_DIR: '/nonexistent/data',
+      },
+    })
+    await expect(startServer(config, { database: test.database })).rejects.toThrow(refusal)
+    expect(await appliedCount(test.database)).toBe(known + 1)
+    await expectFixtureIntact(test.database)
+  })
 })
