@@ -47,7 +47,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const { config, database, logger, tuning = {} } = options
   const script = createScriptAgent()
   // Agent CLIs (claude-code, codex, opencode, aider, gemini-cli); model keys come from this environment.
-  const cliAgentFor = createCliAgents({ env: process.env })
+  const cliAgentFor = createCliAgents({ env: process.env, toolchainDir: config.toolchainDir })
   // The built-in LLM agent (openai, anthropic, openai-compatible): keys and base URLs from the config.
   const builtin = createBuiltinAgent({
     env: envFromConfig(config),
@@ -66,6 +66,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     redactor: options.redactor,
     secretBox: secretBoxFromConfig(config),
     dataDir: config.dataDir,
+    toolchainDir: config.toolchainDir,
     cacheRoot: join(config.dataDir, 'cache', 'repos'),
     patchesDir: join(config.dataDir, 'patches'),
     ...(options.workspaceOwner ? { workspaceOwner: options.workspaceOwner } : {}),

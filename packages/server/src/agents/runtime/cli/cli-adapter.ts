@@ -15,6 +15,28 @@ export type CliArg = string | typeof PROMPT | { shell: string }
  */
 export type KeyVariable = { env: string; also?: string[] }
 
+/** The wire protocol a CLI speaks to its model (what a model proxy or fake server must answer). */
+export type ModelProtocol = 'anthropic-messages' | 'openai-responses' | 'openai-chat' | 'gemini'
+
+/** What a CLI's run is configured from: the agent's settings and the run's fresh HOME. */
+export type CliSetupOpts = {
+  /** The model API's base URL as this CLI expects it (`config.base_url`, or a model proxy's), or null for the vendor's. */
+  baseUrl: string | null
+  model: string | null
+  /** The environment variable the model key is handed over in (the CLI's first key name). */
+  keyEnv: string
+}
+
+/**
+ * Everything a CLI needs beyond its arguments, so it runs non-interactively, quietly and alone:
+ * environment variables, and config files written into the run's fresh HOME before it starts.
+ */
+export type CliSetup = {
+  env: Record<string, string>
+  /** Path relative to HOME → content. */
+  files: Record<string, string>
+}
+
 /** What one line of a CLI's output meant. */
 export type ParsedLine = {
   events: AgentEvent[]
@@ -28,6 +50,13 @@ export type CliOutcome = {
   result: string | null
   /** The failure the CLI reported (an error result, a failed turn), if any. */
   error: string | null
+  /**
+   * What went wrong on the way, for people (a tool call the CLI refused, a model stream it had to
+   * retry): each becomes a warning on the Work page. Absent when nothing did.
+   */
+  warnings?: string[]
+  /** Tool calls the CLI refused to run: a run with any ends failed, since its work is not all done. */
+  denied?: string[]
 }
 
 /**
@@ -52,10 +81,14 @@ export type CliAdapter = {
   readonly binary: string
   /** How to install it, for the "command not found" message. */
   readonly installHint: string
+  /** What it speaks to its model. */
+  readonly protocol: ModelProtocol
+  /** Environment and HOME config files for a non-interactive, quiet run (no telemetry, no update checks). */
+  setup(options: CliSetupOpts): CliSetup
   /** The model keys it can use, in order of preference (the first one present is passed). */
   keyVariables(model: string | null): KeyVariable[]
   /** Arguments after the executable: non-interactive mode, machine-readable output, the prompt. */
-  args(options: { model: string | null }): CliArg[]
+  args(options: { model: string | null; baseUrl: string | null }): CliArg[]
   /**
    * True when the CLI prints plain text (Aider): every line goes to the log as printed and the
    * parser only picks out events. Otherwise its structured lines are shown rendered, not raw.

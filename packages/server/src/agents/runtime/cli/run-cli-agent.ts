@@ -1,10 +1,11 @@
 import { AppError } from '../../../domain/errors.ts'
 import { shellQuote } from '../../../git/shell-quote.ts'
 import { CommandExitError, type CommandResult } from '../../../sandbox/sandbox-provider.ts'
-import type { AgentRunInput, AgentRunResult, AgentRuntime } from '../agent-runtime.ts'
+import type { AgentEvent, AgentRunInput, AgentRunResult, AgentRuntime, AgentUsage } from '../agent-runtime.ts'
 import { readConclusion } from '../conclusion.ts'
 import { type CliAdapter, type CliArg, type CliOutcome, PROMPT } from './cli-adapter.ts'
 import { findModelKey, readCliConfig } from './cli-config.ts'
+import { cliCommand, freshHomeScript, versionWarning } from './cli-run-setup.ts'
 import { createLineSplitter } from './line-splitter.ts'
 import { renderEvent } from './render-event.ts'
 import { taskPrompt } from './task-prompt.ts'
@@ -18,6 +19,36 @@ const PROMPT_VARIABLE = 'squad_prompt'
 export type CliAgentDeps = {
   /** Where model keys are looked up: the server's environment (never passed on whole). */
   env: Readonly<Record<string, string | undefined>>
+  /** The toolchain folder `squad agents install` fills; sandboxes see it read-only. */
+  toolchainDir?: string
+}
+
+/** The usage events of a run, added up: what the agent step stores as the run's usage. */
+function usageTotal() {
+  let total: AgentUsage | null = null
+  return {
+    add(event: AgentEvent, fallbackModel: string) {
+      if (event.type !== 'agent.usage') return
+      const u = event.payload
+      const before = total ?? {
+        model: u.model ?? fallbackModel,
+        steps: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        cached_input_tokens: 0,
+        cost_usd: null,
+      }
+      total = {
+        model: u.model ?? before.model,
+        steps: before.steps + 1,
+        input_tokens: before.input_tokens + (u.input_tokens ?? 0),
+        output_tokens: before.output_tokens + (u.output_tokens ?? 0),
+        cached_input_tokens: before.cached_input_tokens + (u.cached_input_tokens ?? 0),
+        cost_usd: u.cost_usd === null ? before.cost_usd : (before.cost_usd ?? 0) + u.cost_usd,
+      }
+    },
+    get: () => total,
+  }
 }
 
 /** The last `max` characters of what a stream printed, for error messages. */
@@ -96,11 +127,24 @@ export async function runCliAgent(
         "as a squad secret or in the server's environment; running it anyway (it may be signed in another way).\n",
     )
 
-  const command = config.command ?? adapter.binary
-  const args = [...adapter.args({ model }), ...(config.args ?? [])]
+  const warn = (message: string) => {
+    if (input.warn) input.warn(message)
+    else input.log.system(`Warning: ${message}\n`)
+  }
+  const { command, fromToolchain } = cliCommand(adapter, config.command, deps.toolchainDir)
+  // The toolchain's install is the pinned version by its path; anything else is asked.
+  if (!fromToolchain) {
+    const mismatch = await versionWarning(input.sandbox, adapter, command)
+    if (mismatch) warn(mismatch)
+  }
+  const baseUrl = config.base_url ?? null
+  const keyEnv = variables[0]?.env ?? 'API_KEY'
+  const setup = adapter.setup({ baseUrl, model, keyEnv })
+  const args = [...adapter.args({ model, baseUrl }), ...(config.args ?? [])]
   input.log.system(
     `$ ${command} ${renderArgs(args, '"<task prompt>"')}${key ? `  (${Object.keys(key.envs).join(', ')} from ${key.source})` : ''}\n`,
   )
+  const usage = usageTotal()
 
   const parser = adapter.parser()
   const stderr = tail(4000)
@@ -117,6 +161,7 @@ export async function runCliAgent(
       if (!parsed) stdoutText.push(`${line}\n`)
     } else if (parsed.note) input.log.stdout(`${parsed.note}\n`)
     for (const event of parsed?.events ?? []) {
+      usage.add(event, `${adapter.provider}/${model ?? 'default'}`)
       input.emit(event)
       if (!adapter.plainText) input.log.stdout(renderEvent(event))
     }
@@ -124,11 +169,11 @@ export async function runCliAgent(
   const lines = createLineSplitter(onLine)
 
   const handle = await input.sandbox.commands.run(
-    `${PROMPT_VARIABLE}=$(cat) && exec ${command} ${renderArgs(args, `"$${PROMPT_VARIABLE}"`)}`,
+    `${PROMPT_VARIABLE}=$(cat) && ${freshHomeScript(setup)} && exec ${command} ${renderArgs(args, `"$${PROMPT_VARIABLE}"`)}`,
     {
       background: true,
       cwd: input.workdir,
-      envs: key?.envs ?? {},
+      envs: { ...setup.env, ...(key?.envs ?? {}) },
       stdin: taskPrompt(input),
       timeoutMs: input.timeoutMs,
       maxOutputBytes: MAX_OUTPUT_BYTES,
@@ -157,11 +202,18 @@ export async function runCliAgent(
     throw new AppError('bad_request', `${name} stopped: ${String(input.signal.reason)}`)
 
   const outcome = parser.finish()
+  for (const warning of outcome.warnings ?? []) warn(warning)
   const lastWords = stderr.lastLine() ?? stdoutText.lastLine()
   if (result.error || result.exitCode !== 0)
     throw failure(adapter, command, result, outcome, lastWords, input.timeoutMs)
   if (outcome.error !== null)
     throw new AppError('bad_request', `${name} reported a failure: ${outcome.error}`)
+  // A refused tool call means work the model meant to do was not done, though the CLI exits 0.
+  if (outcome.denied?.length) {
+    const message = `${name} refused ${outcome.denied.length} tool call(s), so the task may be undone: ${outcome.denied.join('; ')}`
+    warn(message)
+    throw new AppError('bad_request', message)
+  }
   if (outcome.result === null)
     throw new AppError(
       'bad_request',
@@ -171,7 +223,9 @@ export async function runCliAgent(
   const summary = outcome.result.trim() || `${name} finished without a summary.`
   const short = summary.length > MAX_SUMMARY_CHARS ? `${summary.slice(0, MAX_SUMMARY_CHARS)} …` : summary
   const { assignment } = input
-  if (assignment.mode === 'implement') return { summary: short }
+  const total = usage.get()
+  const used = total ? { usage: total } : {}
+  if (assignment.mode === 'implement') return { summary: short, ...used }
   // A plan or a review: the JSON block its final message ends with (see conclusion.ts).
   const conclusion = readConclusion(outcome.result, assignment)
   if ('error' in conclusion)
@@ -179,7 +233,7 @@ export async function runCliAgent(
       'bad_request',
       `${name} ended without a usable ${assignment.mode === 'plan' ? 'plan' : 'review'}: ${conclusion.error}`,
     )
-  return { summary: short, ...conclusion }
+  return { summary: short, ...used, ...conclusion }
 }
 
 /** An agent runtime that runs `adapter`'s CLI. */

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { sandboxes } from '../../../db/schema.ts'
 import { newId } from '../../../domain/ids.ts'
 import { classifyGitError } from '../../../git/classify-git-error.ts'
@@ -58,6 +60,8 @@ const cacheRetry =
  */
 export const provision: Step = async (ctx) => {
   const { deps, repo, forge, store } = ctx
+  const agentsDir = deps.toolchainDir ? join(deps.toolchainDir, 'agents') : null
+  const toolchain = agentsDir && existsSync(agentsDir) ? [agentsDir] : []
   const credentials = await forge.credentials(repo, { executionId: ctx.execution.id })
   for (const secret of secretsOf(credentials)) ctx.redactor.add(secret)
   await store.gitProgress({
@@ -73,7 +77,7 @@ export const provision: Step = async (ctx) => {
       network: ctx.network,
       timeoutMs: deps.limits.sandboxTimeoutMs,
       workspaceTemplate: from.templateDir,
-      extraReadOnlyBinds: [from.mirrorDir],
+      extraReadOnlyBinds: [from.mirrorDir, ...toolchain],
     })
   // Warm start: the sandbox is made over the checkout the cache already has while the fetch runs,
   // and replaced if the fetch moves the base branch (the base is always its head after the fetch).

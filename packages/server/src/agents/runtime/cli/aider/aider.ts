@@ -19,7 +19,10 @@ export const aider: CliAdapter = {
   installHint: 'python -m pip install aider-install && aider-install',
   plainText: true,
   expectedResult: 'a "Tokens: … sent, … received." line after the model\'s reply',
+  protocol: 'openai-chat',
   keyVariables: (model) => keysForModel(model),
+  // Update checks and analytics are off by its flags below; a base URL is an OpenAI-compatible one.
+  setup: ({ baseUrl }) => ({ env: { ...(baseUrl ? { OPENAI_API_BASE: baseUrl } : {}) }, files: {} }),
   args: ({ model }) => [
     '--message',
     PROMPT,

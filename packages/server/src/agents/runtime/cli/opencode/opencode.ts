@@ -11,6 +11,10 @@ import { num, obj, parseJsonObject, str } from '../json-fields.ts'
  * (`part.reason`, `part.cost`, `part.tokens`), `error` (`error.name`, `error.data.message`) and, in
  * newer versions, `done`. The summary is the last text of the step that finished the run (a
  * `step_finish` whose reason is not `tool-calls`, or `done`).
+ *
+ * A base URL becomes a provider of its own (`squad`, `@ai-sdk/openai-compatible`: Chat Completions)
+ * in the run's `~/.config/opencode/opencode.json`, the model named `squad/<model>`. Auto-update,
+ * sharing and the models.dev lookup are off.
  */
 export const opencode: CliAdapter = {
   provider: 'opencode',
@@ -18,16 +22,42 @@ export const opencode: CliAdapter = {
   binary: 'opencode',
   installHint: 'npm install -g opencode-ai',
   expectedResult: 'a final {"type":"step_finish"} line (reason "stop") or {"type":"done"}',
+  protocol: 'openai-chat',
   keyVariables: (model) => keysForModel(model),
-  args: ({ model }) => [
+  setup: ({ baseUrl, model, keyEnv }) => ({
+    env: { OPENCODE_DISABLE_MODELS_FETCH: '1', OPENCODE_DISABLE_AUTOUPDATE: '1' },
+    files: { '.config/opencode/opencode.json': opencodeConfig(baseUrl, model, keyEnv) },
+  }),
+  args: ({ model, baseUrl }) => [
     'run',
     '--format',
     'json',
     '--thinking',
-    ...(model ? ['--model', model] : []),
+    ...(model ? ['--model', baseUrl ? `squad/${ownModel(model)}` : model] : []),
     PROMPT,
   ],
   parser: parseOpencode,
+}
+
+/** The model's own name: `anthropic/claude-x` is `claude-x` to a provider of its own. */
+const ownModel = (model: string) => model.split('/').slice(1).join('/') || model
+
+function opencodeConfig(baseUrl: string | null, model: string | null, keyEnv: string): string {
+  const config: Record<string, unknown> = {
+    $schema: 'https://opencode.ai/config.json',
+    autoupdate: false,
+    share: 'disabled',
+  }
+  if (baseUrl)
+    config.provider = {
+      squad: {
+        npm: '@ai-sdk/openai-compatible',
+        name: 'squad',
+        options: { baseURL: baseUrl, apiKey: `{env:${keyEnv}}` },
+        models: model ? { [ownModel(model)]: { name: ownModel(model) } } : {},
+      },
+    }
+  return `${JSON.stringify(config, null, 2)}\n`
 }
 
 const anthropic: KeyVariable = { env: 'ANTHROPIC_API_KEY' }
