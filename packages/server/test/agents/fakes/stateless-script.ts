@@ -19,7 +19,15 @@ export type WriteSpec = {
 export const BROKEN_STREAM = 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_\n\n'
 
 /** What a request says, whichever of the four wire formats it came in. */
-type Reading = { tools: string[]; hasToolResult: boolean }
+type Reading = { tools: string[]; hasToolResult: boolean; params: Map<string, string[]> }
+
+/** The property names of a tool's JSON schema (`parameters`, `input_schema` or `parametersJsonSchema`). */
+const propertiesOf = (tool: Record<string, unknown>): string[] => {
+  const schema = (tool.parameters ?? tool.input_schema ?? tool.parametersJsonSchema) as
+    | { properties?: Record<string, unknown> }
+    | undefined
+  return Object.keys(schema?.properties ?? {})
+}
 
 const records = (value: unknown): Record<string, unknown>[] =>
   Array.isArray(value)
@@ -34,12 +42,16 @@ const records = (value: unknown): Record<string, unknown>[] =>
  * `functionResponse` parts).
  */
 export function readRequest(body: Record<string, unknown>): Reading {
+  const params = new Map<string, string[]>()
+  const named = (tool: Record<string, unknown>) => {
+    params.set(String(tool.name), propertiesOf(tool))
+    return String(tool.name)
+  }
   const tools = records(body.tools).flatMap((tool) => {
-    if (Array.isArray(tool.functionDeclarations))
-      return records(tool.functionDeclarations).map((d) => String(d.name))
+    if (Array.isArray(tool.functionDeclarations)) return records(tool.functionDeclarations).map(named)
     const fn = tool.function as Record<string, unknown> | undefined
-    if (fn && typeof fn.name === 'string') return [fn.name]
-    return typeof tool.name === 'string' ? [tool.name] : []
+    if (fn && typeof fn.name === 'string') return [named(fn)]
+    return typeof tool.name === 'string' ? [named(tool)] : []
   })
   const anthropic = records(body.messages).some((m) =>
     records(m.content).some((b) => b.type === 'tool_result'),
@@ -49,7 +61,7 @@ export function readRequest(body: Record<string, unknown>): Reading {
     (item) => item.type === 'function_call_output' || item.type === 'custom_tool_call_output',
   )
   const gemini = records(body.contents).some((c) => records(c.parts).some((p) => 'functionResponse' in p))
-  return { tools, hasToolResult: anthropic || chat || responses || gemini }
+  return { tools, hasToolResult: anthropic || chat || responses || gemini, params }
 }
 
 /**
@@ -57,7 +69,7 @@ export function readRequest(body: Record<string, unknown>): Reading {
  * write tool (Claude Code `Write`, opencode `write`, Gemini CLI `write_file`) or, for Codex, a patch
  * (`apply_patch`) or a shell command. Null when the tool is none of those.
  */
-export function writeCall(tool: string, spec: WriteSpec): FakeToolCall | null {
+export function writeCall(tool: string, spec: WriteSpec, params: string[] = []): FakeToolCall | null {
   const absolute = posix.join(spec.dir, spec.file)
   const patch = `*** Begin Patch\n*** Add File: ${spec.file}\n${spec.content
     .split('\n')
@@ -68,7 +80,10 @@ export function writeCall(tool: string, spec: WriteSpec): FakeToolCall | null {
     case 'write_file':
       return { name: tool, args: { file_path: absolute, content: spec.content } }
     case 'write':
-      return { name: tool, args: { filePath: absolute, content: spec.content } }
+      // OpenCode's takes an absolute `filePath`; the built-in agent's a workspace-relative `path`.
+      return params.includes('path')
+        ? { name: tool, args: { path: spec.file, content: spec.content } }
+        : { name: tool, args: { filePath: absolute, content: spec.content } }
     case 'apply_patch':
       return { name: tool, args: { input: patch } }
     case 'shell':
@@ -98,7 +113,7 @@ export function statelessScript(
   onTurn?: (kind: 'text' | 'tool' | 'final', request: RecordedRequest) => void,
 ): FakeScript {
   return (request): FakeTurn => {
-    const { tools, hasToolResult } = readRequest(request.body)
+    const { tools, hasToolResult, params } = readRequest(request.body)
     if (tools.length === 0) {
       onTurn?.('text', request)
       return { text: 'Fake model here: nothing to do without tools.', usage: { input: 20, output: 8 } }
@@ -112,7 +127,7 @@ export function statelessScript(
       return { malformed: BROKEN_STREAM }
     }
     const name = preference.find((tool) => tools.includes(tool))
-    const call = spec.call ?? (name ? writeCall(name, spec) : null)
+    const call = spec.call ?? (name ? writeCall(name, spec, params.get(name)) : null)
     if (!call) return { text: `The fake model knows none of the tools offered: ${tools.join(', ')}` }
     onTurn?.('tool', request)
     return { toolCalls: [{ ...call, id: `call_write_${Date.now()}` }], usage: { input: 120, output: 30 } }
