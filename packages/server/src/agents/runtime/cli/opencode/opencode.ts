@@ -86,6 +86,9 @@ export function parseOpencode(): CliOutputParser {
   let lastText: string | null = null
   let result: string | null = null
   let error: string | null = null
+  // A step that starts again before finishing is OpenCode retrying a model request that broke.
+  let open = false
+  let retries = 0
 
   return {
     line(text) {
@@ -94,6 +97,10 @@ export function parseOpencode(): CliOutputParser {
       const events: AgentEvent[] = []
       const part = obj(line.part)
       switch (line.type) {
+        case 'step_start':
+          if (open) retries++
+          open = true
+          return { events }
         case 'text': {
           const body = str(part.text) ?? ''
           if (!body.trim()) return { events }
@@ -119,6 +126,7 @@ export function parseOpencode(): CliOutputParser {
           return { events }
         }
         case 'step_finish': {
+          open = false
           const tokens = obj(part.tokens)
           events.push(
             say.usage({
@@ -143,6 +151,12 @@ export function parseOpencode(): CliOutputParser {
           return { events }
       }
     },
-    finish: () => ({ result, error }),
+    finish: () => ({
+      result,
+      error,
+      ...(retries
+        ? { warnings: [`OpenCode retried a model request ${retries} time(s) after it broke off`] }
+        : {}),
+    }),
   }
 }
