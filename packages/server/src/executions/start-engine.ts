@@ -46,8 +46,15 @@ export type EngineOptions = {
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const { config, database, logger, tuning = {} } = options
   const script = createScriptAgent()
-  // Agent CLIs (claude-code, codex, opencode, aider, gemini-cli); model keys come from this environment.
-  const cliAgentFor = createCliAgents({ env: process.env, toolchainDir: config.toolchainDir })
+  // Agent CLIs (claude-code, codex, opencode, aider, gemini-cli); model keys come from this environment
+  // and stay on the host: the CLIs reach their model through the model proxy, under the same limits.
+  const cliAgentFor = createCliAgents({
+    env: process.env,
+    toolchainDir: config.toolchainDir,
+    modelProxy: {
+      limits: { maxSteps: config.SQUAD_AGENT_MAX_STEPS, maxTokens: config.SQUAD_AGENT_MAX_TOKENS },
+    },
+  })
   // The built-in LLM agent (openai, anthropic, openai-compatible): keys and base URLs from the config.
   const builtin = createBuiltinAgent({
     env: envFromConfig(config),

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream'
 import type { NetworkPolicy } from './network-policy.ts'
 
 export type { NetworkPolicy } from './network-policy.ts'
@@ -60,7 +61,23 @@ export type CommandRunOpts = {
    * sandbox ignore it.
    */
   network?: NetworkPolicy
+  /**
+   * Services of the host this one command reaches at `http://127.0.0.1:<port>` on its own loopback,
+   * whatever its network policy (the model proxy, so that a model key never enters the sandbox).
+   * Only for sandboxes whose `hostServices` is true; others reject the command with AppError
+   * `unavailable` rather than start it with an address that leads nowhere.
+   */
+  hostServices?: HostService[]
 }
+
+/**
+ * A host-side service a sandbox command connects to: each connection the command opens to
+ * 127.0.0.1:`port` inside is handed to `accept` on the host (an `http.Server` takes it with
+ * `emit('connection', socket)`). The local provider binds a Unix socket into the command and relays
+ * the port to it (like the egress proxy); a remote provider (E2B) would need the service at a URL
+ * its VM can reach, which is not built: it leaves `Sandbox.hostServices` unset.
+ */
+export type HostService = { port: number; accept(socket: Duplex): void }
 
 export type CommandResult = {
   exitCode: number
@@ -138,6 +155,8 @@ export type Sandbox = {
    * directly. Pipeline git commands set it explicitly, overriding whatever the workspace configures.
    */
   readonly proxyUrl?: string
+  /** True when commands may be given `hostServices` (see CommandRunOpts). */
+  readonly hostServices?: boolean
   readonly commands: Commands
   readonly files: Files
   /** Kills every process and deletes the sandbox; idempotent. */

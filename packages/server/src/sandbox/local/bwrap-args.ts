@@ -61,6 +61,11 @@ export type BwrapSpec = {
    * loopback: the host's loopback and networks are never shared.
    */
   egressSocket?: string
+  /**
+   * Host paths of the command's host-service sockets (see CommandRunOpts.hostServices), each bound at
+   * `serviceSocket(port)` inside.
+   */
+  serviceSockets?: { port: number; hostPath: string }[]
   system: SystemEntry[]
   /** Host paths of the sandbox's writable folders and its synthesized passwd/group. */
   workspace: string
@@ -82,6 +87,8 @@ export const WORKDIR = '/workspace'
 /** Where a command with network finds its egress proxy's socket. */
 export const EGRESS_SOCKET = '/run/squad/egress.sock'
 export const HOME = '/home/sandbox'
+/** Where a command finds the socket of the host service it reaches at 127.0.0.1:`port`. */
+export const serviceSocket = (port: number) => `/run/squad/service-${port}.sock`
 
 /** bwrap's options (they go through `--args 3`, so the host paths never show in the sandbox's ps). */
 export function bwrapOptions(spec: BwrapSpec): string[] {
@@ -136,9 +143,11 @@ export function bwrapOptions(spec: BwrapSpec): string[] {
   // After the writable binds, so that a path under /tmp lands in the sandbox's own /tmp.
   for (const dir of ancestors(spec.readOnlyBinds)) args.push('--perms', '0755', '--dir', dir)
   for (const path of spec.readOnlyBinds) args.push('--ro-bind', path, path)
-  if (spec.egressSocket)
+  const services = spec.serviceSockets ?? []
+  if (spec.egressSocket || services.length)
     args.push('--perms', '0755', '--dir', '/run', '--perms', '0755', '--dir', '/run/squad')
   if (spec.egressSocket) args.push('--bind', spec.egressSocket, EGRESS_SOCKET)
+  for (const service of services) args.push('--bind', service.hostPath, serviceSocket(service.port))
   // Everything not bound above lives on bwrap's root tmpfs: made read-only, nothing else is writable.
   args.push('--remount-ro', '/', '--chdir', spec.cwd)
   return args

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { z } from 'zod'
 import type { NetworkPolicy } from '../network-policy.ts'
-import type { Files, SandboxCreateOpts } from '../sandbox-provider.ts'
+import type { Files, HostService, SandboxCreateOpts } from '../sandbox-provider.ts'
 import type { Launch, RawResult, RunningProcess } from './run-process.ts'
 
 /** Where one sandbox lives on the host: `<root>/<sandboxId>/…`. */
@@ -85,6 +85,8 @@ export type SandboxDriver = {
   workdir(paths: SandboxPaths): string
   /** The HTTP proxy commands with network reach the outside through (see Sandbox.proxyUrl). */
   readonly proxyUrl?: string
+  /** True when `launch` can give a command host services (see CommandRunOpts.hostServices). */
+  readonly hostServices?: boolean
   /** The environment every command starts from, before the sandbox's and the command's own. */
   baseEnv(paths: SandboxPaths): Record<string, string>
   launch(input: {
@@ -95,6 +97,8 @@ export type SandboxDriver = {
     env: Record<string, string>
     /** The command's network: its own `network` option, else the sandbox's. */
     network: NetworkPolicy
+    /** Host services the command reaches on its loopback; only given when `hostServices` is true. */
+    hostServices: HostService[]
   }): Promise<DriverLaunch>
   files(input: { meta: SandboxMeta; paths: SandboxPaths; exec: Exec }): Files
   /** Unmounts whatever the driver mounted under `paths.dir`; the folder is deleted afterwards. */

@@ -293,7 +293,7 @@ export class FolderSandboxes implements SandboxProvider {
     argv: string[],
     opts: Pick<
       CommandRunOpts,
-      'cwd' | 'envs' | 'timeoutMs' | 'maxOutputBytes' | 'onStdout' | 'onStderr' | 'network'
+      'cwd' | 'envs' | 'timeoutMs' | 'maxOutputBytes' | 'onStdout' | 'onStderr' | 'network' | 'hostServices'
     > & {
       stdin?: string | Uint8Array
     },
@@ -303,6 +303,12 @@ export class FolderSandboxes implements SandboxProvider {
     for (const name of Object.keys(opts.envs ?? {}))
       if (!ENV_NAME.test(name))
         throw new AppError('bad_request', `invalid environment variable name: ${name}`)
+    const hostServices = opts.hostServices ?? []
+    if (hostServices.length && !this.#driver.hostServices)
+      throw new AppError(
+        'unavailable',
+        `the ${this.#driver.name} sandbox cannot give a command host services`,
+      )
     const env = { ...this.#driver.baseEnv(live.paths), ...live.envs, ...opts.envs }
     const launch = await this.#driver.launch({
       meta: live.meta,
@@ -311,6 +317,7 @@ export class FolderSandboxes implements SandboxProvider {
       cwd: opts.cwd,
       env,
       network: opts.network ?? normalizePolicy(live.meta.network),
+      hostServices,
     })
     const dispose = () => launch.dispose?.().catch(() => {})
     const running = await startProcess(launch, {
@@ -352,6 +359,7 @@ export class FolderSandboxes implements SandboxProvider {
       sandboxId: live.meta.sandboxId,
       workdir: this.#driver.workdir(live.paths),
       ...(this.#driver.proxyUrl ? { proxyUrl: this.#driver.proxyUrl } : {}),
+      ...(this.#driver.hostServices ? { hostServices: true } : {}),
       commands: makeCommands((cmd, opts) => this.#start(live, ['/bin/sh', '-c', cmd], opts)),
       files: guardedFiles,
       kill: async () => {

@@ -14,6 +14,7 @@ import {
   type Limits,
   prlimitArgs,
   type SystemEntry,
+  serviceSocket,
   setprivCommand,
   WORKDIR,
 } from './bwrap-args.ts'
@@ -28,6 +29,7 @@ import {
   stderrLogger,
 } from './folder-sandbox-types.ts'
 import { FolderSandboxes } from './folder-sandboxes.ts'
+import { listenForService, type ServiceListener } from './host-service-socket.ts'
 import { sandboxFiles } from './sandbox-files.ts'
 import { isWithin } from './sandbox-paths.ts'
 import { SECCOMP_ARCHES, userNamespaceFilter } from './seccomp.ts'
@@ -70,18 +72,26 @@ const PROXY_PORT = 3128
 export const PROXY_URL = `http://127.0.0.1:${PROXY_PORT}`
 
 /**
- * Runs inside the sandbox before the command, in the command's own network namespace: a relay from
- * 127.0.0.1:3128 (where HTTP(S)_PROXY point) to the egress proxy's socket, then the command once the
- * relay listens. The relay dies with the command (bwrap's pid namespace ends with it).
+ * Runs inside the sandbox before the command, in the command's own network namespace: a relay per
+ * loopback port to its Unix socket (127.0.0.1:3128, where HTTP(S)_PROXY point, to the egress proxy;
+ * each host service's port to its socket), then the command once every relay listens. The relays
+ * die with the command (bwrap's pid namespace ends with it).
  */
-const RELAY = [
-  `socat -b 262144 TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${EGRESS_SOCKET} </dev/null >/dev/null 2>&1 &`,
-  // Wait (bounded) until /proc/net/tcp lists 127.0.0.1:3128 listening (0C38 is 3128 in hex, 0A is
-  // LISTEN), with shell builtins only: a grep per look would cost a fork each time.
-  'ready() { while read -r _ a _ s _; do [ "$a" = 0100007F:0C38 ] && [ "$s" = 0A ] && return 0; done </proc/net/tcp; return 1; }',
-  'n=0; until ready || [ $n -ge 20000 ]; do n=$((n+1)); done',
-  'exec "$@"',
-].join('\n')
+function relayScript(relays: { port: number; socket: string }[]): string {
+  // /proc/net/tcp lists a listening 127.0.0.1:PORT as `0100007F:<PORT in hex>` in state 0A.
+  const listening = relays.map(({ port }) => `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`)
+  return [
+    ...relays.map(
+      ({ port, socket }) =>
+        `socat -b 262144 TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${socket} </dev/null >/dev/null 2>&1 &`,
+    ),
+    // Wait (bounded) until every relay listens, with shell builtins only: a grep per look would
+    // cost a fork each time.
+    `ready() { n=0; while read -r _ a _ s _; do [ "$s" = 0A ] && case "$a" in ${listening.join('|')}) n=$((n+1)) ;; esac; done </proc/net/tcp; [ $n -ge ${relays.length} ]; }`,
+    'i=0; until ready || [ $i -ge 20000 ]; do i=$((i+1)); done',
+    'exec "$@"',
+  ].join('\n')
+}
 
 /** What a command with network sees: the usual proxy variables, and none for its own loopback. */
 const PROXY_ENV = {
@@ -202,17 +212,34 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
 
     proxyUrl: PROXY_URL,
 
-    async launch({ meta, paths, argv, cwd, env, network }) {
+    hostServices: true,
+
+    async launch({ meta, paths, argv, cwd, env, network, hostServices }) {
       const { bwrap, prlimit, setpriv, socat, system } = need()
       let egress: EgressProxy | undefined
       let egressSocket: string | undefined
+      if ((network.mode !== 'off' || hostServices.length) && !socat)
+        throw new AppError(
+          'unavailable',
+          network.mode !== 'off'
+            ? 'a sandbox command with network needs socat for its egress relay: install it ' +
+                "(Debian/Ubuntu: `apt-get install socat`), or set the squad's network to off"
+            : 'a sandbox command that reaches the model proxy needs socat for its relay: install it ' +
+                '(Debian/Ubuntu: `apt-get install socat`)',
+        )
+      const services: ServiceListener[] = []
+      const disposeAll = async () => {
+        await egress?.close()
+        await Promise.all(services.map((service) => service.close()))
+      }
+      try {
+        for (const service of hostServices)
+          services.push(await listenForService(await socketPath(meta.sandboxId), service))
+      } catch (error) {
+        await disposeAll()
+        throw error
+      }
       if (network.mode !== 'off') {
-        if (!socat)
-          throw new AppError(
-            'unavailable',
-            'a sandbox command with network needs socat for its egress relay: install it ' +
-              "(Debian/Ubuntu: `apt-get install socat`), or set the squad's network to off",
-          )
         egressSocket = await socketPath(meta.sandboxId)
         egress = await startEgressProxy({
           socketPath: egressSocket,
@@ -220,11 +247,15 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
           ...(opts.resolve ? { resolve: opts.resolve } : {}),
           onBlocked: (blocked) =>
             opts.onBlocked?.({ sandboxId: meta.sandboxId, metadata: meta.metadata, ...blocked }),
+        }).catch(async (error) => {
+          await disposeAll()
+          throw error
         })
       }
       const options = bwrapOptions({
         asRoot,
         ...(egressSocket ? { egressSocket } : {}),
+        serviceSockets: services.map(({ port, path }) => ({ port, hostPath: path })),
         system,
         workspace: paths.workspace,
         tmp: paths.tmp,
@@ -237,7 +268,11 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
         ...(seccomp ? { seccompFd: 4 } : {}),
       })
       const ids = { uid: meta.uid, gid: meta.gid, groups: [sharedGid] }
-      const inner = egress ? ['/bin/sh', '-c', RELAY, 'relay', ...argv] : argv
+      const relays = [
+        ...(egress ? [{ port: PROXY_PORT, socket: EGRESS_SOCKET }] : []),
+        ...services.map(({ port }) => ({ port, socket: serviceSocket(port) })),
+      ]
+      const inner = relays.length ? ['/bin/sh', '-c', relayScript(relays), 'relay', ...argv] : argv
       const command = asRoot ? setprivCommand(setpriv, ids, inner) : inner
       return {
         file: prlimit,
@@ -245,7 +280,7 @@ function bwrapDriver(opts: LocalSandboxProviderOpts): SandboxDriver {
         env: egress ? { ...PROXY_ENV, ...env } : env,
         cwd: paths.dir,
         fds: [Buffer.from(options.map((option) => `${option}\0`).join('')), ...(seccomp ? [seccomp] : [])],
-        ...(egress ? { dispose: egress.close } : {}),
+        ...(egress || services.length ? { dispose: disposeAll } : {}),
       }
     },
 

@@ -1,4 +1,5 @@
 import type { Sandbox } from '../../../sandbox/sandbox-provider.ts'
+import type { ModelProtocol } from '../../model-proxy/model-protocols.ts'
 import type { AgentEvent } from '../agent-runtime.ts'
 
 /** Where the task prompt goes in a CLI's argument vector (the runner passes it without quoting it twice). */
@@ -14,9 +15,6 @@ export type CliArg = string | typeof PROMPT | { shell: string }
  * environment and handed to the CLI under `env` and each of `also` (aliases the CLI also reads).
  */
 export type KeyVariable = { env: string; also?: string[] }
-
-/** The wire protocol a CLI speaks to its model (what a model proxy or fake server must answer). */
-export type ModelProtocol = 'anthropic-messages' | 'openai-responses' | 'openai-chat' | 'gemini'
 
 /** What a CLI's run is configured from: the agent's settings and the run's fresh HOME. */
 export type CliSetupOpts = {
@@ -81,7 +79,7 @@ export type CliAdapter = {
   readonly binary: string
   /** How to install it, for the "command not found" message. */
   readonly installHint: string
-  /** What it speaks to its model. */
+  /** What it speaks to its model (the model proxy and the fake model servers answer in kind). */
   readonly protocol: ModelProtocol
   /** Environment and HOME config files for a non-interactive, quiet run (no telemetry, no update checks). */
   setup(options: CliSetupOpts): CliSetup

@@ -1,14 +1,16 @@
 import { AppError } from '../../../domain/errors.ts'
 import { shellQuote } from '../../../git/shell-quote.ts'
 import { CommandExitError, type CommandResult } from '../../../sandbox/sandbox-provider.ts'
-import type { AgentEvent, AgentRunInput, AgentRunResult, AgentRuntime, AgentUsage } from '../agent-runtime.ts'
+import type { AgentRunInput, AgentRunResult, AgentRuntime } from '../agent-runtime.ts'
 import { readConclusion } from '../conclusion.ts'
 import { type CliAdapter, type CliArg, type CliOutcome, PROMPT } from './cli-adapter.ts'
-import { findModelKey, readCliConfig } from './cli-config.ts'
+import { type CliAgentConfig, findModelKey, readCliConfig } from './cli-config.ts'
 import { cliCommand, freshHomeScript, versionWarning } from './cli-run-setup.ts'
 import { createLineSplitter } from './line-splitter.ts'
+import { type CliModelLimits, type ModelAccess, openModelAccess } from './model-access.ts'
 import { renderEvent } from './render-event.ts'
 import { taskPrompt } from './task-prompt.ts'
+import { usageTotal } from './usage-total.ts'
 
 /** Output kept of a CLI run (the log gets all of it as it comes); a long session prints a lot of JSON. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024
@@ -19,36 +21,13 @@ const PROMPT_VARIABLE = 'squad_prompt'
 export type CliAgentDeps = {
   /** Where model keys are looked up: the server's environment (never passed on whole). */
   env: Readonly<Record<string, string | undefined>>
+  /**
+   * The host's model proxy (model-access.ts), with the execution's limits: the CLI gets a dummy key
+   * and the proxy's URL instead of the real key. Without it the key goes in the CLI's environment.
+   */
+  modelProxy?: { limits: CliModelLimits }
   /** The toolchain folder `squad agents install` fills; sandboxes see it read-only. */
   toolchainDir?: string
-}
-
-/** The usage events of a run, added up: what the agent step stores as the run's usage. */
-function usageTotal() {
-  let total: AgentUsage | null = null
-  return {
-    add(event: AgentEvent, fallbackModel: string) {
-      if (event.type !== 'agent.usage') return
-      const u = event.payload
-      const before = total ?? {
-        model: u.model ?? fallbackModel,
-        steps: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        cached_input_tokens: 0,
-        cost_usd: null,
-      }
-      total = {
-        model: u.model ?? before.model,
-        steps: before.steps + 1,
-        input_tokens: before.input_tokens + (u.input_tokens ?? 0),
-        output_tokens: before.output_tokens + (u.output_tokens ?? 0),
-        cached_input_tokens: before.cached_input_tokens + (u.cached_input_tokens ?? 0),
-        cost_usd: u.cost_usd === null ? before.cost_usd : (before.cost_usd ?? 0) + u.cost_usd,
-      }
-    },
-    get: () => total,
-  }
 }
 
 /** The last `max` characters of what a stream printed, for error messages. */
@@ -127,6 +106,31 @@ export async function runCliAgent(
         "as a squad secret or in the server's environment; running it anyway (it may be signed in another way).\n",
     )
 
+  const access = await openModelAccess({
+    adapter,
+    input,
+    key,
+    model,
+    protocol: adapter.protocol,
+    upstreamBaseUrl: config.base_url ?? null,
+    proxy: deps.modelProxy,
+  })
+  try {
+    return await runWith(adapter, deps, input, config, model, access)
+  } finally {
+    await access.close()
+  }
+}
+
+async function runWith(
+  adapter: CliAdapter,
+  deps: CliAgentDeps,
+  input: AgentRunInput,
+  config: CliAgentConfig,
+  model: string | null,
+  access: ModelAccess,
+): Promise<AgentRunResult> {
+  const name = adapter.displayName
   const warn = (message: string) => {
     if (input.warn) input.warn(message)
     else input.log.system(`Warning: ${message}\n`)
@@ -137,14 +141,18 @@ export async function runCliAgent(
     const mismatch = await versionWarning(input.sandbox, adapter, command)
     if (mismatch) warn(mismatch)
   }
-  const baseUrl = config.base_url ?? null
-  const keyEnv = variables[0]?.env ?? 'API_KEY'
-  const setup = adapter.setup({ baseUrl, model, keyEnv })
+  // The proxy's URL when the key stays on the host, else the agent's own base URL (or the vendor's).
+  const baseUrl = access.baseUrl ?? config.base_url ?? null
+  const setup = adapter.setup({
+    baseUrl,
+    model,
+    keyEnv: adapter.keyVariables(model)[0]?.env ?? 'API_KEY',
+  })
   const args = [...adapter.args({ model, baseUrl }), ...(config.args ?? [])]
+  const usage = usageTotal(`${adapter.provider}/${model ?? 'default'}`)
   input.log.system(
-    `$ ${command} ${renderArgs(args, '"<task prompt>"')}${key ? `  (${Object.keys(key.envs).join(', ')} from ${key.source})` : ''}\n`,
+    `$ ${command} ${renderArgs(args, '"<task prompt>"')}${access.describe ? `  (${access.describe})` : ''}\n`,
   )
-  const usage = usageTotal()
 
   const parser = adapter.parser()
   const stderr = tail(4000)
@@ -161,7 +169,9 @@ export async function runCliAgent(
       if (!parsed) stdoutText.push(`${line}\n`)
     } else if (parsed.note) input.log.stdout(`${parsed.note}\n`)
     for (const event of parsed?.events ?? []) {
-      usage.add(event, `${adapter.provider}/${model ?? 'default'}`)
+      // What the proxy counted is what the provider billed; the CLI's own report would count it twice.
+      if (access.metered && event.type === 'agent.usage') continue
+      usage.add(event)
       input.emit(event)
       if (!adapter.plainText) input.log.stdout(renderEvent(event))
     }
@@ -173,7 +183,8 @@ export async function runCliAgent(
     {
       background: true,
       cwd: input.workdir,
-      envs: { ...setup.env, ...(key?.envs ?? {}) },
+      envs: { ...setup.env, ...access.envs },
+      ...(access.hostServices.length ? { hostServices: access.hostServices } : {}),
       stdin: taskPrompt(input),
       timeoutMs: input.timeoutMs,
       maxOutputBytes: MAX_OUTPUT_BYTES,
@@ -203,6 +214,10 @@ export async function runCliAgent(
 
   const outcome = parser.finish()
   for (const warning of outcome.warnings ?? []) warn(warning)
+  const metered = access.finish()
+  const limit = metered.limit
+  // Whatever the CLI made of the refusal (some exit 0), the run stops for the limit, saying which.
+  if (limit) throw new AppError('bad_request', `${name} stopped: ${limit}`)
   const lastWords = stderr.lastLine() ?? stdoutText.lastLine()
   if (result.error || result.exitCode !== 0)
     throw failure(adapter, command, result, outcome, lastWords, input.timeoutMs)
@@ -223,9 +238,9 @@ export async function runCliAgent(
   const summary = outcome.result.trim() || `${name} finished without a summary.`
   const short = summary.length > MAX_SUMMARY_CHARS ? `${summary.slice(0, MAX_SUMMARY_CHARS)} …` : summary
   const { assignment } = input
-  const total = usage.get()
-  const used = total ? { usage: total } : {}
-  if (assignment.mode === 'implement') return { summary: short, ...used }
+  const total = metered.usage ?? usage.get()
+  const counted = total ? { usage: total } : {}
+  if (assignment.mode === 'implement') return { summary: short, ...counted }
   // A plan or a review: the JSON block its final message ends with (see conclusion.ts).
   const conclusion = readConclusion(outcome.result, assignment)
   if ('error' in conclusion)
@@ -233,7 +248,7 @@ export async function runCliAgent(
       'bad_request',
       `${name} ended without a usable ${assignment.mode === 'plan' ? 'plan' : 'review'}: ${conclusion.error}`,
     )
-  return { summary: short, ...used, ...conclusion }
+  return { summary: short, ...conclusion, ...counted }
 }
 
 /** An agent runtime that runs `adapter`'s CLI. */
