@@ -72,6 +72,7 @@ export function readRequest(body: Record<string, unknown>): Reading {
 export function writeCall(tool: string, spec: WriteSpec, params: string[] = []): FakeToolCall | null {
   const absolute = posix.join(spec.dir, spec.file)
   const patch = `*** Begin Patch\n*** Add File: ${spec.file}\n${spec.content
+    .replace(/\n$/, '')
     .split('\n')
     .map((line) => `+${line}`)
     .join('\n')}\n*** End Patch\n`
@@ -85,7 +86,8 @@ export function writeCall(tool: string, spec: WriteSpec, params: string[] = []):
         ? { name: tool, args: { path: spec.file, content: spec.content } }
         : { name: tool, args: { filePath: absolute, content: spec.content } }
     case 'apply_patch':
-      return { name: tool, args: { input: patch } }
+      // Codex's takes the patch as `input`, OpenCode's (offered to GPT models) as `patchText`.
+      return { name: tool, args: params.includes('patchText') ? { patchText: patch } : { input: patch } }
     case 'shell':
     case 'exec_command': {
       const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`

@@ -14,7 +14,8 @@ import { num, obj, parseJsonObject, str } from '../json-fields.ts'
  *
  * A base URL becomes a provider of its own (`squad`, `@ai-sdk/openai-compatible`: Chat Completions)
  * in the run's `~/.config/opencode/opencode.json`, the model named `squad/<model>`. Auto-update,
- * sharing and the models.dev lookup are off.
+ * sharing, the models.dev lookup, language-server downloads and the default plugins (installed from
+ * the npm registry on every fresh HOME) are off.
  */
 export const opencode: CliAdapter = {
   provider: 'opencode',
@@ -25,7 +26,14 @@ export const opencode: CliAdapter = {
   protocol: 'openai-chat',
   keyVariables: (model) => keysForModel(model),
   setup: ({ baseUrl, model, keyEnv }) => ({
-    env: { OPENCODE_DISABLE_MODELS_FETCH: '1', OPENCODE_DISABLE_AUTOUPDATE: '1' },
+    // Without DEFAULT_PLUGINS it installs its plugins from the npm registry at every fresh start.
+    env: {
+      OPENCODE_DISABLE_MODELS_FETCH: '1',
+      OPENCODE_DISABLE_AUTOUPDATE: '1',
+      OPENCODE_DISABLE_DEFAULT_PLUGINS: '1',
+      OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
+      OPENCODE_DISABLE_SHARE: '1',
+    },
     files: { '.config/opencode/opencode.json': opencodeConfig(baseUrl, model, keyEnv) },
   }),
   args: ({ model, baseUrl }) => [
