@@ -42,6 +42,8 @@ type Case = {
   key: keyof typeof keys
   /** The conversation without usage (the proxy's usage events interleave with it), in order. */
   conversation: string[]
+  /** A lookup of its own the CLI makes whatever it is told, which the sandbox refuses (it goes on). */
+  refusedLookup?: string
 }
 
 let fakes: Record<'anthropic' | 'responses' | 'chat' | 'gemini', FakeModelServer>
@@ -70,6 +72,9 @@ const cases: Case[] = [
     key: 'OPENAI_API_KEY',
     // OpenCode offers GPT models `apply_patch` instead of `write`.
     conversation: ['tool succeeded: apply_patch', 'message'],
+    // It installs its plugin SDK (@opencode-ai/plugin) into its config folder at every fresh start,
+    // with no setting to stop it (1.18.33); refused, it carries on without.
+    refusedLookup: 'registry.npmjs.org:443',
   },
   {
     provider: 'gemini-cli',
@@ -180,7 +185,8 @@ describe.skipIf(cliPipelineSkip ?? (testDbKind === 'pglite' ? 'real CLIs run on 
           expect(sent).toContain(keys[c.key])
           expect(log).not.toContain(keys[c.key])
           // No lookups of its own (updates, telemetry, plugins): the sandbox's proxy refused none.
-          expect(log).not.toContain('Blocked connection')
+          const refused = [...log.matchAll(/Blocked connection to (\S+):/g)].map((m) => m[1])
+          expect(new Set(refused)).toEqual(new Set(c.refusedLookup ? [c.refusedLookup] : []))
         },
         240_000,
       )
