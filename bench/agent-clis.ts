@@ -130,9 +130,9 @@ for (const name of pinnedCliNames.filter((n) => !only || n === only)) {
       .toString()
       .split('\t')[0],
   )
-  const fake = await starts[adapter.protocol]()
-  const base =
-    adapter.protocol === 'openai-responses' || adapter.protocol === 'openai-chat' ? fake.url : fake.origin
+  const protocol = adapter.protocol(null) ?? 'openai-chat'
+  const fake = await starts[protocol]()
+  const base = protocol === 'openai-responses' || protocol === 'openai-chat' ? fake.url : fake.origin
   const wrapper = join(root, `${name}-recorder.sh`)
   // With --record the CLI's stdout is also kept, raw, in the workspace (outside git's view: not committed).
   writeFileSync(wrapper, `#!/bin/sh\n'${binary}' "$@" | tee .raw-output.jsonl\n`, { mode: 0o755 })

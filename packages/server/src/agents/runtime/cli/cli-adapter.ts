@@ -79,8 +79,11 @@ export type CliAdapter = {
   readonly binary: string
   /** How to install it, for the "command not found" message. */
   readonly installHint: string
-  /** What it speaks to its model (the model proxy and the fake model servers answer in kind). */
-  readonly protocol: ModelProtocol
+  /**
+   * What it speaks to its model with this model (the model proxy and the fake model servers answer
+   * in kind); null when it cannot be pointed at the proxy, and then it gets the key itself.
+   */
+  protocol(model: string | null): ModelProtocol | null
   /** Environment and HOME config files for a non-interactive, quiet run (no telemetry, no update checks). */
   setup(options: CliSetupOpts): CliSetup
   /** The model keys it can use, in order of preference (the first one present is passed). */

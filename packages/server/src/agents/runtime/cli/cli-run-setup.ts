@@ -43,7 +43,7 @@ export function freshHomeScript(setup: CliSetup): string {
 /**
  * The version of a pinned CLI as installed in the sandbox, read from the package.json of the npm
  * package its executable belongs to (instant, where `--version` takes up to 18 s for some CLIs),
- * else from `--version`. Null when neither says.
+ * else from `--version` when the command is the executable alone. Null when neither says.
  */
 export async function installedVersion(
   sandbox: Sandbox,
@@ -55,7 +55,8 @@ export async function installedVersion(
     `p=$(command -v -- ${executable}) || exit 0`,
     'p=$(readlink -f "$p"); d=$(dirname "$p")',
     `while [ "$d" != / ]; do if [ -f "$d/package.json" ] && grep -q '"name": *${JSON.stringify(cli.npm)}' "$d/package.json"; then sed -n 's/^ *"version": *"\\([^"]*\\)".*/\\1/p' "$d/package.json" | head -n 1; exit 0; fi; d=$(dirname "$d"); done`,
-    `${executable} --version 2>/dev/null | head -n 3`,
+    // `--version` of a command with arguments (`npx -y …`) would be the launcher's version.
+    ...(executable === command.trim() ? [`${executable} --version 2>/dev/null | head -n 3`] : []),
   ].join('\n')
   const result = await sandbox.commands
     .run(findPackage, { timeoutMs: 30_000, maxOutputBytes: 4096 })

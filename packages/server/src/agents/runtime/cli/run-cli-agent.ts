@@ -111,7 +111,7 @@ export async function runCliAgent(
     input,
     key,
     model,
-    protocol: adapter.protocol,
+    protocol: adapter.protocol(model),
     upstreamBaseUrl: config.base_url ?? null,
     proxy: deps.modelProxy,
   })

@@ -23,7 +23,7 @@ export const claudeCode: CliAdapter = {
   binary: 'claude',
   installHint: 'npm install -g @anthropic-ai/claude-code',
   expectedResult: 'a final {"type":"result"} line',
-  protocol: 'anthropic-messages',
+  protocol: () => 'anthropic-messages',
   keyVariables: () => [{ env: 'ANTHROPIC_API_KEY' }],
   setup: ({ baseUrl }) => ({
     env: {

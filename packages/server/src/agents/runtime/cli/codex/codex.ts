@@ -23,7 +23,7 @@ export const codex: CliAdapter = {
   installHint: 'npm install -g @openai/codex',
   expectedResult: 'a {"type":"turn.completed"} line',
   // `codex exec` reads CODEX_API_KEY; the key usually lives in OPENAI_API_KEY.
-  protocol: 'openai-responses',
+  protocol: () => 'openai-responses',
   keyVariables: () => [{ env: 'OPENAI_API_KEY', also: ['CODEX_API_KEY'] }, { env: 'CODEX_API_KEY' }],
   setup: ({ baseUrl, keyEnv }) => ({
     env: {},

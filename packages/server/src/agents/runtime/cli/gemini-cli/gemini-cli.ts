@@ -22,7 +22,7 @@ export const geminiCli: CliAdapter = {
   binary: 'gemini',
   installHint: 'npm install -g @google/gemini-cli',
   expectedResult: 'a final {"type":"result"} line',
-  protocol: 'gemini',
+  protocol: () => 'gemini',
   keyVariables: () => [{ env: 'GEMINI_API_KEY' }, { env: 'GOOGLE_API_KEY' }],
   setup: ({ baseUrl }) => ({
     env: { ...(baseUrl ? { GOOGLE_GEMINI_BASE_URL: baseUrl } : {}), GEMINI_CLI_TRUST_WORKSPACE: 'true' },

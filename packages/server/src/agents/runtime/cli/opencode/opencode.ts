@@ -23,7 +23,9 @@ export const opencode: CliAdapter = {
   binary: 'opencode',
   installHint: 'npm install -g opencode-ai',
   expectedResult: 'a final {"type":"step_finish"} line (reason "stop") or {"type":"done"}',
-  protocol: 'openai-chat',
+  // Through the proxy it speaks Chat Completions as a provider of its own; an Anthropic or Google
+  // model keeps OpenCode's own provider for it (and the key), not pointed at the proxy yet.
+  protocol: (model) => (/^(anthropic|google)\//i.test(model ?? '') ? null : 'openai-chat'),
   keyVariables: (model) => keysForModel(model),
   setup: ({ baseUrl, model, keyEnv }) => ({
     // Without DEFAULT_PLUGINS it installs its plugins from the npm registry at every fresh start.
