@@ -8,6 +8,7 @@ import {
   type ServerResponse,
 } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { Socket } from 'node:net'
 import type { HostService } from '../../sandbox/sandbox-provider.ts'
 import {
   authHeaders,
@@ -19,6 +20,7 @@ import {
   type Route,
   routeOf,
 } from './model-protocols.ts'
+import { MAX_REQUEST_BYTES, prepareBody, readBody } from './proxy-request.ts'
 import { createUsageMeter, type MeteredUsage } from './usage-meter.ts'
 import { createUsageStripper } from './usage-stripper.ts'
 
@@ -64,8 +66,6 @@ export type ModelProxy = {
 }
 
 export const MODEL_PROXY_PORT = 3129
-/** Largest request body forwarded (a long conversation with images is a few MB). */
-const MAX_REQUEST_BYTES = 32 * 1024 * 1024
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -96,7 +96,10 @@ export async function openModelProxy(opts: OpenModelProxyOpts): Promise<ModelPro
     throw new Error(`the model's base URL must be http(s), not ${upstream.protocol}`)
   const upstreamBase = upstream.href.replace(/\/+$/, '')
   const secure = upstream.protocol === 'https:'
-  const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true })
+  // Without noDelay a request's headers and body, or two streamed chunks, can wait on each other's ACK.
+  // (net.connect takes `noDelay`; the Agent passes its options on, though its type does not say so.)
+  const agentOpts = { keepAlive: true, noDelay: true } as ConstructorParameters<typeof HttpAgent>[0]
+  const agent = secure ? new HttpsAgent(agentOpts) : new HttpAgent(agentOpts)
   const dummyKey = `sk-squad-${randomBytes(24).toString('hex')}`
   const dummy = Buffer.from(dummyKey)
   const realKey = opts.apiKey
@@ -188,16 +191,25 @@ export async function openModelProxy(opts: OpenModelProxyOpts): Promise<ModelPro
             res.once('drain', () => answer.resume())
           }
         })
-        answer.once('end', () => {
-          if (stripper) res.write(stripper.end())
-          res.end()
+        // Counted once, when the answer ends or is cut off: a client that hangs up before the end
+        // still pays for what the provider reported so far (its input at least).
+        let settled = false
+        const settle = () => {
+          if (settled) return
+          settled = true
           const usage = meter?.end()
           if (!usage) return
           totals.inputTokens += usage.inputTokens
           totals.outputTokens += usage.outputTokens
           totals.cachedInputTokens += usage.cachedInputTokens
           opts.onUsage?.(usage)
+        }
+        answer.once('end', () => {
+          if (stripper) res.write(stripper.end())
+          res.end()
+          settle()
         })
+        answer.once('close', settle)
         answer.once('error', () => res.destroy())
       },
     )
@@ -229,7 +241,15 @@ export async function openModelProxy(opts: OpenModelProxyOpts): Promise<ModelPro
   return {
     baseUrl: `http://127.0.0.1:${port}${basePathOf(protocol)}`,
     apiKey: dummyKey,
-    hostServices: [{ port, accept: (socket) => server.emit('connection', socket) }],
+    hostServices: [
+      {
+        port,
+        accept: (socket) => {
+          if (socket instanceof Socket) socket.setNoDelay(true) // a no-op on the relay's Unix socket
+          server.emit('connection', socket)
+        },
+      },
+    ],
     totals: () => ({ ...totals }),
     limitReached: () => limitReason,
     close: async () => {
@@ -237,41 +257,4 @@ export async function openModelProxy(opts: OpenModelProxyOpts): Promise<ModelPro
       agent.destroy()
     },
   }
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_REQUEST_BYTES) return null
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks)
-}
-
-/**
- * The body to forward: as sent, except that a streamed Chat Completions request that did not ask for
- * usage is made to (`stream_options.include_usage`), and the usage-only chunk that adds is then taken
- * out of the answer (`strip`), so the client gets what it asked for.
- */
-function prepareBody(
-  protocol: ModelProtocol,
-  route: Route,
-  body: Buffer,
-): { body: Buffer; model: string | null; strip: boolean } {
-  if (!route.generates || body.length === 0) return { body, model: null, strip: false }
-  let parsed: Record<string, unknown>
-  try {
-    parsed = JSON.parse(body.toString('utf8'))
-  } catch {
-    return { body, model: null, strip: false }
-  }
-  const model = typeof parsed.model === 'string' ? parsed.model : null
-  if (protocol !== 'openai-chat' || parsed.stream !== true) return { body, model, strip: false }
-  const options = parsed.stream_options
-  if (options && typeof options === 'object' && 'include_usage' in options)
-    return { body, model, strip: false }
-  const changed = { ...parsed, stream_options: { ...(options as object | undefined), include_usage: true } }
-  return { body: Buffer.from(JSON.stringify(changed)), model, strip: true }
 }

@@ -83,7 +83,7 @@ function relayScript(relays: { port: number; socket: string }[]): string {
   return [
     ...relays.map(
       ({ port, socket }) =>
-        `socat -b 262144 TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${socket} </dev/null >/dev/null 2>&1 &`,
+        `socat -b 262144 TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,nodelay UNIX-CONNECT:${socket} </dev/null >/dev/null 2>&1 &`,
     ),
     // Wait (bounded) until every relay listens, with shell builtins only: a grep per look would
     // cost a fork each time.

@@ -9,7 +9,7 @@ import { claudeCode } from '../../../src/agents/runtime/cli/claude-code/claude-c
 import { runCliAgent } from '../../../src/agents/runtime/cli/run-cli-agent.ts'
 import { LocalSandboxProvider } from '../../../src/sandbox/local/local-sandbox-provider.ts'
 import { ProcessSandboxProvider } from '../../../src/sandbox/process/process-sandbox-provider.ts'
-import type { Sandbox, SandboxProvider } from '../../../src/sandbox/sandbox-provider.ts'
+import type { NetworkPolicy, Sandbox, SandboxProvider } from '../../../src/sandbox/sandbox-provider.ts'
 import { formsOf } from '../../../src/secrets/redactor.ts'
 import { startFakeAnthropic } from '../fakes/anthropic-messages-server.ts'
 import type { FakeModelServer } from '../fakes/scripted-model.ts'
@@ -30,7 +30,7 @@ const ANSWER = 'hello through the proxy'
 const limits = { maxSteps: 10, maxTokens: 1_000_000 }
 
 /**
- * A CLI agent run in a real bubblewrap sandbox whose network is off: the stand-in Claude Code
+ * A CLI agent run in a real bubblewrap sandbox (network off, and on): the stand-in Claude Code
  * (bin/claude) makes its model call through the model proxy, then dumps everything it can read;
  * neither the real key nor the upstream's address may be in it.
  */
@@ -59,8 +59,13 @@ describe.skipIf(skip)('the model proxy in a sandbox', () => {
     await rm(scratch, { recursive: true, force: true })
   })
 
-  async function run(provider: SandboxProvider, config: Record<string, unknown> = {}, calls = 1) {
-    const sandbox: Sandbox = await provider.create({ workspaceTemplate: template, network: { mode: 'off' } })
+  async function run(
+    provider: SandboxProvider,
+    config: Record<string, unknown> = {},
+    calls = 1,
+    network: NetworkPolicy = { mode: 'off' },
+  ) {
+    const sandbox: Sandbox = await provider.create({ workspaceTemplate: template, network })
     await sandbox.files.write('.calls', `${calls}\n`)
     const log: string[] = []
     const events: AgentEvent[] = []
@@ -92,47 +97,52 @@ describe.skipIf(skip)('the model proxy in a sandbox', () => {
     return { sandbox, outcome, log, events }
   }
 
-  it('completes the model call through the proxy; the sandbox holds neither the key nor the upstream', async () => {
-    fake.setScript(() => ({ text: ANSWER, usage: { input: 1200, output: 80, cachedInput: 200 } }))
-    const { sandbox, outcome, log, events } = await run(local)
-    const result = await outcome
-    expect(result.summary).toBe(`model said: ${ANSWER}`)
-    expect(fake.requests).toHaveLength(1)
-    expect(fake.requests[0]?.headers['x-api-key']).toBe(REAL_KEY)
+  // With the network on, the egress relay runs beside the proxy's and HTTP(S)_PROXY are set: the
+  // proxy's loopback address must stay direct (NO_PROXY).
+  it.each([{ mode: 'off' }, { mode: 'internet' }] as NetworkPolicy[])(
+    'completes the model call through the proxy; the sandbox holds neither the key nor the upstream (network $mode)',
+    async (network) => {
+      fake.setScript(() => ({ text: ANSWER, usage: { input: 1200, output: 80, cachedInput: 200 } }))
+      const { sandbox, outcome, log, events } = await run(local, {}, 1, network)
+      const result = await outcome
+      expect(result.summary).toBe(`model said: ${ANSWER}`)
+      expect(fake.requests).toHaveLength(1)
+      expect(fake.requests[0]?.headers['x-api-key']).toBe(REAL_KEY)
 
-    const dump = await sandbox.files.read('probe.txt')
-    // The probe did read other processes (the relay's command line names its socket) and the env.
-    expect(dump).toContain('UNIX-CONNECT:/run/squad/service-3129.sock')
-    expect(dump).toMatch(/^ANTHROPIC_API_KEY=sk-squad-[0-9a-f]{48}$/m)
-    expect(dump).toContain('ANTHROPIC_BASE_URL=http://127.0.0.1:3129\n')
-    for (const form of formsOf(REAL_KEY)) expect(dump).not.toContain(form)
-    const port = new URL(fake.origin).port
-    expect(dump).not.toContain(fake.origin)
-    expect(dump).not.toMatch(new RegExp(`\\b${port}\\b`))
-    expect(log.join('')).not.toContain(REAL_KEY)
+      const dump = await sandbox.files.read('probe.txt')
+      // The probe did read other processes (the relay's command line names its socket) and the env.
+      expect(dump).toContain('UNIX-CONNECT:/run/squad/service-3129.sock')
+      expect(dump).toMatch(/^ANTHROPIC_API_KEY=sk-squad-[0-9a-f]{48}$/m)
+      expect(dump).toContain('ANTHROPIC_BASE_URL=http://127.0.0.1:3129\n')
+      for (const form of formsOf(REAL_KEY)) expect(dump).not.toContain(form)
+      const port = new URL(fake.origin).port
+      expect(dump).not.toContain(fake.origin)
+      expect(dump).not.toMatch(new RegExp(`\\b${port}\\b`))
+      expect(log.join('')).not.toContain(REAL_KEY)
 
-    // Usage is the proxy's count (the provider's), not what the CLI printed about itself.
-    const usage = events.filter((e) => e.type === 'agent.usage')
-    expect(usage.map((e) => e.payload)).toEqual([
-      {
-        runtime: 'claude-code',
-        model: 'claude-sonnet-4-5',
+      // Usage is the proxy's count (the provider's), not what the CLI printed about itself.
+      const usage = events.filter((e) => e.type === 'agent.usage')
+      expect(usage.map((e) => e.payload)).toEqual([
+        {
+          runtime: 'claude-code',
+          model: 'claude-sonnet-4-5',
+          input_tokens: 1200,
+          output_tokens: 80,
+          cached_input_tokens: 200,
+          cost_usd: 0.00426,
+        },
+      ])
+      expect(result.usage).toEqual({
+        model: 'claude-code/claude-sonnet-4-5',
+        steps: 1,
         input_tokens: 1200,
         output_tokens: 80,
         cached_input_tokens: 200,
         cost_usd: 0.00426,
-      },
-    ])
-    expect(result.usage).toEqual({
-      model: 'claude-code/claude-sonnet-4-5',
-      steps: 1,
-      input_tokens: 1200,
-      output_tokens: 80,
-      cached_input_tokens: 200,
-      cost_usd: 0.00426,
-    })
-    await sandbox.kill()
-  })
+      })
+      await sandbox.kill()
+    },
+  )
 
   it('stops the run at the request limit, saying why, though the CLI exits 0', async () => {
     fake.setScript(() => ({ text: ANSWER }))

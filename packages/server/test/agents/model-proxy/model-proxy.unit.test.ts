@@ -266,6 +266,36 @@ describe('the model proxy, streaming and Chat Completions usage', () => {
     await served.close()
   })
 
+  it('counts what an answer reported before the client hung up', async () => {
+    const anthropic = await startFakeAnthropic(() => ({ ...TURN, chunkDelayMs: 50 }))
+    const usage: MeteredUsage[] = []
+    const proxy = await openModelProxy({
+      protocol: 'anthropic-messages',
+      upstreamBaseUrl: anthropic.origin,
+      apiKey: REAL_KEY,
+      limits: { maxRequests: 10, maxTokens: 100_000 },
+      onUsage: (u) => usage.push(u),
+    })
+    const served = await serveProxy(proxy)
+    const controller = new AbortController()
+    const res = await fetch(`${served.baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': proxy.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [] }),
+      signal: controller.signal,
+    })
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+    let text = ''
+    while (!text.includes('message_start')) text += new TextDecoder().decode((await reader.read()).value)
+    controller.abort()
+    await expect
+      .poll(() => usage)
+      .toEqual([{ model: 'claude-sonnet-4-5', inputTokens: 1200, outputTokens: 1, cachedInputTokens: 200 }])
+    await proxy.close()
+    await served.close()
+    await anthropic.close()
+  })
+
   it('hands each chunk on as it arrives, not once the answer is complete', async () => {
     fake.setScript(() => ({ ...TURN, chunkDelayMs: 60 }))
     const proxy = await openModelProxy({

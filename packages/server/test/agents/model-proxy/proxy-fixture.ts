@@ -18,6 +18,8 @@ export async function serveProxy(proxy: ModelProxy): Promise<{ baseUrl: string; 
   const server: Server = createServer((socket) => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
+    // As the sandbox's relay does (socat's `nodelay`): streamed chunks go out as they are written.
+    socket.setNoDelay(true)
     service.accept(socket)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
