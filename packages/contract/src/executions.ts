@@ -127,7 +127,8 @@ export type SandboxState = z.infer<typeof SandboxState>
  * `submodules` not initialised (their folders stay empty), `lfs` files left as pointer text.
  */
 export const ExecutionWarning = z.object({
-  kind: z.enum(['submodules', 'lfs']),
+  /** `agent`: what an agent CLI did on the way (not the tested version, a refused tool, a retried stream). */
+  kind: z.enum(['submodules', 'lfs', 'agent']),
   message: z.string(),
 })
 export type ExecutionWarning = z.infer<typeof ExecutionWarning>

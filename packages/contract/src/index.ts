@@ -1,3 +1,4 @@
+export * from './agent-clis.ts'
 export * from './agent-conversation.ts'
 export * from './agents.ts'
 export * from './auth.ts'

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
+import { isAbsolute, join, resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import { z } from 'zod'
 import { parseSecretKey } from './secrets/secret-box.ts'
@@ -20,6 +20,8 @@ export const ConfigSchema = z.object({
     .regex(/^postgres(ql)?:\/\//)
     .optional(),
   SQUAD_DATA_DIR: z.string().min(1).default('./.squad/data'),
+  /** Where `squad agents install` puts the agent CLIs (default `<SQUAD_DATA_DIR>/toolchain`). */
+  SQUAD_TOOLCHAIN_DIR: z.string().min(1).optional(),
   SQUAD_AUTH: z.enum(['auto', 'token', 'none']).default('auto'),
   SQUAD_MAX_BODY_BYTES: z.coerce
     .number()
@@ -79,7 +81,7 @@ export const ConfigSchema = z.object({
   ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
 })
 export type ConfigKey = keyof typeof ConfigSchema.shape
-export type Config = z.infer<typeof ConfigSchema> & { dataDir: string }
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; toolchainDir: string }
 
 /**
  * What each variable accepts, in words: a bad value stops start-up with `NAME="value": expected …`.
@@ -90,6 +92,7 @@ export const configExpects: Record<ConfigKey, string> = {
   HOST: 'an address to bind, such as 127.0.0.1, ::1 or 0.0.0.0',
   DATABASE_URL: 'a postgres:// or postgresql:// connection URL',
   SQUAD_DATA_DIR: 'a folder path',
+  SQUAD_TOOLCHAIN_DIR: 'a folder path',
   SQUAD_AUTH: 'one of auto, token, none',
   SQUAD_MAX_BODY_BYTES: 'a whole number of bytes from 1024 to 104857600 (100 MiB)',
   SQUAD_HEARTBEAT_MS: 'a whole number of milliseconds, at least 100',
@@ -190,5 +193,7 @@ export function loadConfig(
     throw new ConfigError([
       'E2B_API_KEY=(unset): expected an E2B API key when SQUAD_SANDBOX=e2b (e2b.dev dashboard, API Keys)',
     ])
-  return { ...config, dataDir: resolve(cwd, config.SQUAD_DATA_DIR) }
+  const dataDir = resolve(cwd, config.SQUAD_DATA_DIR)
+  const toolchainDir = resolve(cwd, config.SQUAD_TOOLCHAIN_DIR ?? join(dataDir, 'toolchain'))
+  return { ...config, dataDir, toolchainDir }
 }

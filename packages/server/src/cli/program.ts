@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { version } from '../version.ts'
 import { registerAdminCommands } from './admin-commands.ts'
+import { registerAgentCommands } from './agent-commands.ts'
 import { registerBackupCommands } from './backup-commands.ts'
 import { registerExecutionCommands } from './execution-commands.ts'
 import { registerGitCredential } from './git-credential.ts'
@@ -30,6 +31,7 @@ Start here:
   squad task run 1            start task #1 and follow its steps and live log
   squad execution list        recent runs: task, status, duration, branch, pull request
   squad git-credential --help push to the built-in forge with your token (git credential helper)
+  squad agents install all    install the agent CLIs (Claude Code, Codex, OpenCode, Gemini CLI)
 
 Docs: README.md, docs/configuration.md (every setting), docs/api.md (REST and SSE).`,
   )
@@ -42,6 +44,7 @@ Docs: README.md, docs/configuration.md (every setting), docs/api.md (REST and SS
   registerSecretCommands(program)
   registerRepoCommands(program)
   registerGitCredential(program)
+  registerAgentCommands(program)
   return program
 }
 

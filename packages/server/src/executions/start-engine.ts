@@ -52,6 +52,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   // and stay on the host: the CLIs reach their model through the model proxy, under the same limits.
   const cliAgentFor = createCliAgents({
     env: process.env,
+    toolchainDir: config.toolchainDir,
     modelProxy: {
       limits: { maxSteps: config.SQUAD_AGENT_MAX_STEPS, maxTokens: config.SQUAD_AGENT_MAX_TOKENS },
     },
@@ -76,6 +77,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...(metrics ? { metrics } : {}),
     secretBox: secretBoxFromConfig(config),
     dataDir: config.dataDir,
+    toolchainDir: config.toolchainDir,
     cacheRoot: join(config.dataDir, 'cache', 'repos'),
     patchesDir: join(config.dataDir, 'patches'),
     limits: {

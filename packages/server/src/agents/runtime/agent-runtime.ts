@@ -91,6 +91,12 @@ export type AgentRunInput = {
    */
   emit(event: AgentEvent): void
   /**
+   * Tells the people watching that something went wrong on the way though the run goes on (a CLI
+   * that is not the tested version, a refused tool, a retried model stream): an `execution.warning`
+   * on the Work page and a line in the log.
+   */
+  warn?(message: string): void
+  /**
    * Makes this execution's redactor hide `secret` (in the log, events, errors and summary) from now
    * on: e.g. the model key an agent CLI gets in its environment.
    */

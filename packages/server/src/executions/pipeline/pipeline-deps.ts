@@ -35,6 +35,11 @@ export type PipelineDeps = {
   metrics?: PipelineMetrics
   /** The server's data folder: the log shows paths inside it relative to it. */
   dataDir?: string
+  /**
+   * The agent CLIs `squad agents install` put there (`<toolchain>/agents`): every sandbox sees it
+   * read-only at the same path, so an agent runs the very binary that was installed and tested.
+   */
+  toolchainDir?: string
   /** Where repository mirrors and base checkouts live (see git/workspace-cache.ts). */
   cacheRoot: string
   /** Where unpushed work is saved before a sandbox is destroyed. */

@@ -211,7 +211,11 @@ describe('failures the CLIs report', () => {
       '{"type":"turn.completed","usage":{"input_tokens":1,"cached_input_tokens":0,"output_tokens":1}}',
     ].join('\n')
     const parsed = parseOutput(codex, recovered)
-    expect(parsed.outcome).toEqual({ result: 'done', error: null })
+    expect(parsed.outcome).toEqual({
+      result: 'done',
+      error: null,
+      warnings: ['Codex retried its model stream 1 time(s); last: Reconnecting... 1/5'],
+    })
     expect(parsed.notes).toEqual(['Codex: Reconnecting... 1/5'])
     expect(parseOutput(codex, '{"type":"error","message":"stream closed"}').outcome.error).toBe(
       'stream closed',

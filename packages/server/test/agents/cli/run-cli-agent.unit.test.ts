@@ -213,7 +213,7 @@ describe('running an agent CLI', () => {
     await sandbox.files.write('.agent-bin/record-args', readFileSync(join(scratch, 'record-args')))
     await sandbox.commands.run('chmod +x .agent-bin/record-args')
     input.task.title = `It's "$(touch pwned)" and \`id\``
-    await expect(run(claudeCode, input)).resolves.toEqual({ summary: 'ok' })
+    await expect(run(claudeCode, input)).resolves.toMatchObject({ summary: 'ok' })
     const args = await sandbox.files.read('args.txt')
     expect(args).toContain(`# Task #1: It's "$(touch pwned)" and \`id\``)
     expect(await sandbox.files.exists('pwned')).toBe(false)

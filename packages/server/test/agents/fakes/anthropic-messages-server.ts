@@ -80,7 +80,7 @@ const writeMessagesTurn: TurnWriter = async (turn, request, write) => {
 /** A fake Anthropic Messages API (POST {origin}/v1/messages) replaying `script`. */
 export function startFakeAnthropic(script?: FakeScript): Promise<FakeModelServer> {
   return startScriptedServer({
-    path: /\/v1\/messages$/,
+    path: /\/v1\/messages(\?|$)/,
     basePath: '/v1',
     writeTurn: writeMessagesTurn,
     errorBody: (status) => ({

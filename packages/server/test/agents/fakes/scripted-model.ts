@@ -17,6 +17,8 @@ export type FakeTurn =
   | { error: { status: number; headers?: Record<string, string>; body?: unknown } }
   /** Accepts the request and never answers. */
   | { hang: true }
+  /** Answers 200 with an event stream that breaks off: this raw text, then the connection ends. */
+  | { malformed: string }
 
 /** A request the fake received, parsed. */
 export type RecordedRequest = {
@@ -41,7 +43,7 @@ export type FakeModelServer = {
 
 /** Writes a wire format's chunks for one turn; each vendor's fake has one. */
 export type TurnWriter = (
-  turn: Exclude<FakeTurn, { error: unknown } | { hang: true }>,
+  turn: Exclude<FakeTurn, { error: unknown } | { hang: true } | { malformed: string }>,
   request: RecordedRequest,
   write: (chunk: string) => Promise<void>,
 ) => Promise<void>
@@ -95,6 +97,11 @@ export async function startScriptedServer(options: {
       res
         .writeHead(turn.error.status, { 'content-type': 'application/json', ...turn.error.headers })
         .end(JSON.stringify(turn.error.body ?? options.errorBody(turn.error.status)))
+      return
+    }
+    if ('malformed' in turn) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+      res.end(turn.malformed)
       return
     }
     open.add(res)

@@ -167,7 +167,8 @@ describe.skipIf(skip)('the model proxy in a sandbox', () => {
     })
     fake.setScript(() => ({ text: ANSWER }))
     const { sandbox, outcome, log } = await run(processes, { command: './.agent-bin/claude-env' })
-    await expect(outcome).resolves.toMatchObject({ summary: 'key given, base URL unset' })
+    // Without the proxy the CLI goes to the agent's own base URL itself, with the real key.
+    await expect(outcome).resolves.toMatchObject({ summary: `key given, base URL ${fake.origin}` })
     expect(log.join('')).toContain(
       "Claude Code gets its model key in its environment: this sandbox provider cannot reach the host's model proxy.",
     )

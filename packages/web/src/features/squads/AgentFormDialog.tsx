@@ -1,4 +1,4 @@
-import { type Agent, CreateAgentBody, knownRoles, llmProviders } from '@agent-squad/contract'
+import { type Agent, agentCliHint, CreateAgentBody, knownRoles, llmProviders } from '@agent-squad/contract'
 import { useState } from 'react'
 import { useCreateAgent, useUpdateAgent } from '../../shared/api/agents.ts'
 import { Button } from '../../shared/ui/Button.tsx'
@@ -68,7 +68,11 @@ export function AgentFormDialog({
         <Field
           label="Provider"
           error={errors.llm_provider}
-          hint={form.llm_provider === 'script' ? 'Runs the task’s script; no model needed.' : undefined}
+          hint={
+            form.llm_provider === 'script'
+              ? 'Runs the task’s script; no model needed.'
+              : (agentCliHint(form.llm_provider) ?? undefined)
+          }
         >
           <select
             value={form.llm_provider}

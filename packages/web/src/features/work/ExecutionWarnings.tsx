@@ -3,11 +3,13 @@ import type { ExecutionWarning } from '@agent-squad/contract'
 const titles: Record<ExecutionWarning['kind'], string> = {
   submodules: 'Submodules',
   lfs: 'Git LFS',
+  agent: 'Agent CLI',
 }
 
 /**
  * What the pipeline could not prepare but ran without: a submodule it could not reach arrives as an
- * empty folder, LFS files stay pointer text. Shown so a failing build or test has its reason beside it.
+ * empty folder, LFS files stay pointer text; an agent CLI that is not the tested version, refused a tool
+ * or had to retry its model stream. Shown so a failing build or test has its reason beside it.
  */
 export function ExecutionWarnings({ warnings }: { warnings: readonly ExecutionWarning[] }) {
   if (warnings.length === 0) return null

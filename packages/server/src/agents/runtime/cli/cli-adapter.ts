@@ -1,4 +1,5 @@
 import type { Sandbox } from '../../../sandbox/sandbox-provider.ts'
+import type { ModelProtocol } from '../../model-proxy/model-protocols.ts'
 import type { AgentEvent } from '../agent-runtime.ts'
 
 /** Where the task prompt goes in a CLI's argument vector (the runner passes it without quoting it twice). */
@@ -15,6 +16,25 @@ export type CliArg = string | typeof PROMPT | { shell: string }
  */
 export type KeyVariable = { env: string; also?: string[] }
 
+/** What a CLI's run is configured from: the agent's settings and the run's fresh HOME. */
+export type CliSetupOpts = {
+  /** The model API's base URL as this CLI expects it (`config.base_url`, or a model proxy's), or null for the vendor's. */
+  baseUrl: string | null
+  model: string | null
+  /** The environment variable the model key is handed over in (the CLI's first key name). */
+  keyEnv: string
+}
+
+/**
+ * Everything a CLI needs beyond its arguments, so it runs non-interactively, quietly and alone:
+ * environment variables, and config files written into the run's fresh HOME before it starts.
+ */
+export type CliSetup = {
+  env: Record<string, string>
+  /** Path relative to HOME → content. */
+  files: Record<string, string>
+}
+
 /** What one line of a CLI's output meant. */
 export type ParsedLine = {
   events: AgentEvent[]
@@ -28,6 +48,13 @@ export type CliOutcome = {
   result: string | null
   /** The failure the CLI reported (an error result, a failed turn), if any. */
   error: string | null
+  /**
+   * What went wrong on the way, for people (a tool call the CLI refused, a model stream it had to
+   * retry): each becomes a warning on the Work page. Absent when nothing did.
+   */
+  warnings?: string[]
+  /** Tool calls the CLI refused to run: a run with any ends failed, since its work is not all done. */
+  denied?: string[]
 }
 
 /**
@@ -52,10 +79,17 @@ export type CliAdapter = {
   readonly binary: string
   /** How to install it, for the "command not found" message. */
   readonly installHint: string
+  /**
+   * What it speaks to its model with this model (the model proxy and the fake model servers answer
+   * in kind); null when it cannot be pointed at the proxy, and then it gets the key itself.
+   */
+  protocol(model: string | null): ModelProtocol | null
+  /** Environment and HOME config files for a non-interactive, quiet run (no telemetry, no update checks). */
+  setup(options: CliSetupOpts): CliSetup
   /** The model keys it can use, in order of preference (the first one present is passed). */
   keyVariables(model: string | null): KeyVariable[]
   /** Arguments after the executable: non-interactive mode, machine-readable output, the prompt. */
-  args(options: { model: string | null }): CliArg[]
+  args(options: { model: string | null; baseUrl: string | null }): CliArg[]
   /**
    * True when the CLI prints plain text (Aider): every line goes to the log as printed and the
    * parser only picks out events. Otherwise its structured lines are shown rendered, not raw.

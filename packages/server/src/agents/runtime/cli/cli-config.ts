@@ -14,6 +14,8 @@ const serverOnly = new Set(['E2B_API_KEY', 'GITHUB_TOKEN', 'GH_TOKEN', 'DATABASE
  *   CLI's usual one (e.g. `TEAM_ANTHROPIC_API_KEY`). It must name a key (`…_KEY`), and not one of
  *   the server's own credentials.
  * - `args`: extra arguments for the CLI, before the prompt (e.g. `["--max-turns", "30"]`).
+ * - `base_url`: the model API's base URL, as the CLI expects it (an Anthropic-compatible origin for
+ *   Claude Code, an OpenAI-compatible `…/v1` for Codex and OpenCode, a Gemini origin for Gemini CLI).
  */
 export const CliAgentConfig = z.object({
   command: z
@@ -29,6 +31,12 @@ export const CliAgentConfig = z.object({
     .refine((v) => !serverOnly.has(v) && !v.startsWith('SQUAD_'), 'names a credential of the server itself')
     .optional(),
   args: z.array(z.string().max(2000)).max(50).optional(),
+  base_url: z
+    .string()
+    .trim()
+    .max(2000)
+    .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')
+    .optional(),
 })
 export type CliAgentConfig = z.infer<typeof CliAgentConfig>
 

@@ -123,19 +123,3 @@ export async function openModelAccess(options: {
     close: proxy.close,
   }
 }
-
-/**
- * Until the adapters say it themselves (the cli-real branch adds `protocol` and `setup({ baseUrl })`
- * to CliAdapter, which replace these two tables): what each CLI speaks, and the variable that points
- * it at a base URL. OpenCode and Aider read theirs from config files: not pointed at the proxy here.
- */
-export const protocolOfCli: Readonly<Record<string, ModelProtocol>> = {
-  'claude-code': 'anthropic-messages',
-  codex: 'openai-responses',
-  'gemini-cli': 'gemini',
-}
-export const baseUrlVariable: Readonly<Record<string, string>> = {
-  'claude-code': 'ANTHROPIC_BASE_URL',
-  codex: 'OPENAI_BASE_URL',
-  'gemini-cli': 'GOOGLE_GEMINI_BASE_URL',
-}

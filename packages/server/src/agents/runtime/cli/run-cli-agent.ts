@@ -5,16 +5,12 @@ import type { AgentRunInput, AgentRunResult, AgentRuntime } from '../agent-runti
 import { readConclusion } from '../conclusion.ts'
 import { type CliAdapter, type CliArg, type CliOutcome, PROMPT } from './cli-adapter.ts'
 import { type CliAgentConfig, findModelKey, readCliConfig } from './cli-config.ts'
+import { cliCommand, freshHomeScript, versionWarning } from './cli-run-setup.ts'
 import { createLineSplitter } from './line-splitter.ts'
-import {
-  baseUrlVariable,
-  type CliModelLimits,
-  type ModelAccess,
-  openModelAccess,
-  protocolOfCli,
-} from './model-access.ts'
+import { type CliModelLimits, type ModelAccess, openModelAccess } from './model-access.ts'
 import { renderEvent } from './render-event.ts'
 import { taskPrompt } from './task-prompt.ts'
+import { usageTotal } from './usage-total.ts'
 
 /** Output kept of a CLI run (the log gets all of it as it comes); a long session prints a lot of JSON. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024
@@ -30,6 +26,8 @@ export type CliAgentDeps = {
    * and the proxy's URL instead of the real key. Without it the key goes in the CLI's environment.
    */
   modelProxy?: { limits: CliModelLimits }
+  /** The toolchain folder `squad agents install` fills; sandboxes see it read-only. */
+  toolchainDir?: string
 }
 
 /** The last `max` characters of what a stream printed, for error messages. */
@@ -108,21 +106,17 @@ export async function runCliAgent(
         "as a squad secret or in the server's environment; running it anyway (it may be signed in another way).\n",
     )
 
-  const configuredBaseUrl = input.agent.config.base_url
   const access = await openModelAccess({
     adapter,
     input,
     key,
     model,
-    protocol: protocolOfCli[adapter.provider] ?? null,
-    upstreamBaseUrl:
-      typeof configuredBaseUrl === 'string' && /^https?:\/\//.test(configuredBaseUrl)
-        ? configuredBaseUrl
-        : null,
+    protocol: adapter.protocol(model),
+    upstreamBaseUrl: config.base_url ?? null,
     proxy: deps.modelProxy,
   })
   try {
-    return await runWith(adapter, input, config, model, access)
+    return await runWith(adapter, deps, input, config, model, access)
   } finally {
     await access.close()
   }
@@ -130,14 +124,32 @@ export async function runCliAgent(
 
 async function runWith(
   adapter: CliAdapter,
+  deps: CliAgentDeps,
   input: AgentRunInput,
   config: CliAgentConfig,
   model: string | null,
   access: ModelAccess,
 ): Promise<AgentRunResult> {
   const name = adapter.displayName
-  const command = config.command ?? adapter.binary
-  const args = [...adapter.args({ model }), ...(config.args ?? [])]
+  const warn = (message: string) => {
+    if (input.warn) input.warn(message)
+    else input.log.system(`Warning: ${message}\n`)
+  }
+  const { command, fromToolchain } = cliCommand(adapter, config.command, deps.toolchainDir)
+  // The toolchain's install is the pinned version by its path; anything else is asked.
+  if (!fromToolchain) {
+    const mismatch = await versionWarning(input.sandbox, adapter, command)
+    if (mismatch) warn(mismatch)
+  }
+  // The proxy's URL when the key stays on the host, else the agent's own base URL (or the vendor's).
+  const baseUrl = access.baseUrl ?? config.base_url ?? null
+  const setup = adapter.setup({
+    baseUrl,
+    model,
+    keyEnv: adapter.keyVariables(model)[0]?.env ?? 'API_KEY',
+  })
+  const args = [...adapter.args({ model, baseUrl }), ...(config.args ?? [])]
+  const usage = usageTotal(`${adapter.provider}/${model ?? 'default'}`)
   input.log.system(
     `$ ${command} ${renderArgs(args, '"<task prompt>"')}${access.describe ? `  (${access.describe})` : ''}\n`,
   )
@@ -159,6 +171,7 @@ async function runWith(
     for (const event of parsed?.events ?? []) {
       // What the proxy counted is what the provider billed; the CLI's own report would count it twice.
       if (access.metered && event.type === 'agent.usage') continue
+      usage.add(event)
       input.emit(event)
       if (!adapter.plainText) input.log.stdout(renderEvent(event))
     }
@@ -166,16 +179,11 @@ async function runWith(
   const lines = createLineSplitter(onLine)
 
   const handle = await input.sandbox.commands.run(
-    `${PROMPT_VARIABLE}=$(cat) && exec ${command} ${renderArgs(args, `"$${PROMPT_VARIABLE}"`)}`,
+    `${PROMPT_VARIABLE}=$(cat) && ${freshHomeScript(setup)} && exec ${command} ${renderArgs(args, `"$${PROMPT_VARIABLE}"`)}`,
     {
       background: true,
       cwd: input.workdir,
-      envs: {
-        ...(access.baseUrl
-          ? { [baseUrlVariable[adapter.provider] ?? 'MODEL_BASE_URL']: access.baseUrl }
-          : {}),
-        ...access.envs,
-      },
+      envs: { ...setup.env, ...access.envs },
       ...(access.hostServices.length ? { hostServices: access.hostServices } : {}),
       stdin: taskPrompt(input),
       timeoutMs: input.timeoutMs,
@@ -205,7 +213,9 @@ async function runWith(
     throw new AppError('bad_request', `${name} stopped: ${String(input.signal.reason)}`)
 
   const outcome = parser.finish()
-  const { usage, limit } = access.finish()
+  for (const warning of outcome.warnings ?? []) warn(warning)
+  const metered = access.finish()
+  const limit = metered.limit
   // Whatever the CLI made of the refusal (some exit 0), the run stops for the limit, saying which.
   if (limit) throw new AppError('bad_request', `${name} stopped: ${limit}`)
   const lastWords = stderr.lastLine() ?? stdoutText.lastLine()
@@ -213,6 +223,12 @@ async function runWith(
     throw failure(adapter, command, result, outcome, lastWords, input.timeoutMs)
   if (outcome.error !== null)
     throw new AppError('bad_request', `${name} reported a failure: ${outcome.error}`)
+  // A refused tool call means work the model meant to do was not done, though the CLI exits 0.
+  if (outcome.denied?.length) {
+    const message = `${name} refused ${outcome.denied.length} tool call(s), so the task may be undone: ${outcome.denied.join('; ')}`
+    warn(message)
+    throw new AppError('bad_request', message)
+  }
   if (outcome.result === null)
     throw new AppError(
       'bad_request',
@@ -222,7 +238,8 @@ async function runWith(
   const summary = outcome.result.trim() || `${name} finished without a summary.`
   const short = summary.length > MAX_SUMMARY_CHARS ? `${summary.slice(0, MAX_SUMMARY_CHARS)} …` : summary
   const { assignment } = input
-  const counted = usage ? { usage } : {}
+  const total = metered.usage ?? usage.get()
+  const counted = total ? { usage: total } : {}
   if (assignment.mode === 'implement') return { summary: short, ...counted }
   // A plan or a review: the JSON block its final message ends with (see conclusion.ts).
   const conclusion = readConclusion(outcome.result, assignment)

@@ -79,6 +79,15 @@ export const agent: Step = async (ctx) => {
       system: (text) => ctx.log.write('system', text),
     },
     emit: conversation.emit,
+    warn: (message) => {
+      const shown = ctx.redactor.redact(message)
+      ctx.log.write('system', `Warning: ${shown}\n`)
+      void ctx.store
+        .warning({ kind: 'agent', message: shown })
+        .catch((error) =>
+          ctx.deps.logger.warn({ err: error, execution: ctx.execution.id }, 'recording a warning failed'),
+        )
+    },
     addSecret: (secret) => void ctx.redactor.add(secret),
     redact: (text) => ctx.redactor.redact(text),
     secrets: withoutGitCredentials(

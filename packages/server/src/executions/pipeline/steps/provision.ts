@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { secretsOf } from '../../../git/credentials.ts'
 import { parseGitProgress } from '../../../git/run-git.ts'
 import {
@@ -21,6 +23,8 @@ export const provision: Step = async (ctx) => {
   const seeding = deps.sandboxes.capabilities.seedFromHostFolder
   // A provider that cannot start a workspace from a host folder gets the repository as a bundle.
   if (!seeding) return provisionByBundle(ctx)
+  const agentsDir = deps.toolchainDir ? join(deps.toolchainDir, 'agents') : null
+  const toolchain = agentsDir && existsSync(agentsDir) ? [agentsDir] : []
   const credentials = await forge.credentials(repo, { executionId: ctx.execution.id })
   for (const secret of secretsOf(credentials)) ctx.redactor.add(secret)
   await store.gitProgress({
@@ -36,7 +40,7 @@ export const provision: Step = async (ctx) => {
       network: ctx.network,
       timeoutMs: deps.limits.sandboxTimeoutMs,
       workspaceTemplate: from.templateDir,
-      extraReadOnlyBinds: [from.mirrorDir],
+      extraReadOnlyBinds: [from.mirrorDir, ...toolchain],
     })
     deps.metrics?.sandboxes.created()
     return sandbox

@@ -19,7 +19,11 @@ export const aider: CliAdapter = {
   installHint: 'python -m pip install aider-install && aider-install',
   plainText: true,
   expectedResult: 'a "Tokens: … sent, … received." line after the model\'s reply',
+  // Its model names go through litellm to many providers: not pointed at the proxy yet.
+  protocol: () => null,
   keyVariables: (model) => keysForModel(model),
+  // Update checks and analytics are off by its flags below; a base URL is an OpenAI-compatible one.
+  setup: ({ baseUrl }) => ({ env: { ...(baseUrl ? { OPENAI_API_BASE: baseUrl } : {}) }, files: {} }),
   args: ({ model }) => [
     '--message',
     PROMPT,

@@ -9,7 +9,13 @@ import { arr, num, obj, parseJsonObject, str, textOf } from '../json-fields.ts'
  * `text`, `thinking`, `tool_use`), `user` (content blocks `tool_result`), and last `result` (the final
  * text in `result`, `is_error`, `usage`, `total_cost_usd`).
  *
- * Permissions are skipped: nobody is there to answer a prompt, and the squad's sandbox is the boundary.
+ * Permissions: in `-p` mode a tool that needs approval is refused without a word and the run still
+ * exits 0, so the mode is explicit: `acceptEdits` (file edits) plus `Bash` allowed (to build and test).
+ * What it still refuses (e.g. WebFetch) is listed in the result's `permission_denials`, which fails
+ * the run with that list. `--dangerously-skip-permissions` is not used: it refuses to start as root.
+ *
+ * `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC` stops its own lookups (update checks, telemetry, error
+ * reports); a malformed model stream is retried (reported as `system`/`api_retry` lines).
  */
 export const claudeCode: CliAdapter = {
   provider: 'claude-code',
@@ -17,13 +23,27 @@ export const claudeCode: CliAdapter = {
   binary: 'claude',
   installHint: 'npm install -g @anthropic-ai/claude-code',
   expectedResult: 'a final {"type":"result"} line',
+  protocol: () => 'anthropic-messages',
   keyVariables: () => [{ env: 'ANTHROPIC_API_KEY' }],
+  setup: ({ baseUrl }) => ({
+    env: {
+      ...(baseUrl ? { ANTHROPIC_BASE_URL: baseUrl } : {}),
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_AUTOUPDATER: '1',
+      DISABLE_TELEMETRY: '1',
+      DISABLE_ERROR_REPORTING: '1',
+    },
+    files: {},
+  }),
   args: ({ model }) => [
     '-p',
     '--output-format',
     'stream-json',
     '--verbose',
-    '--dangerously-skip-permissions',
+    '--permission-mode',
+    'acceptEdits',
+    '--allowedTools',
+    'Bash',
     ...(model ? ['--model', model] : []),
     PROMPT,
   ],
@@ -36,6 +56,13 @@ export function parseClaudeCode(): CliOutputParser {
   let model: string | null = null
   let result: string | null = null
   let error: string | null = null
+  const denied = new Map<string, string>()
+  const warnings: string[] = []
+  // The same refusal comes twice: as it happens (with the reason) and in the result's list.
+  const deny = (id: string | null, tool: string | null, why: string | null) => {
+    const key = id ?? `#${denied.size}`
+    if (!denied.has(key)) denied.set(key, `${tool ?? 'a tool'}${why ? `: ${why}` : ''}`)
+  }
 
   return {
     line(text) {
@@ -45,6 +72,20 @@ export function parseClaudeCode(): CliOutputParser {
       const message = obj(line.message)
       switch (line.type) {
         case 'system':
+          if (line.subtype === 'permission_denied') {
+            deny(str(line.tool_use_id), str(line.tool_name), str(line.message))
+            return {
+              events,
+              note: `Claude Code refused ${str(line.tool_name) ?? 'a tool'}: ${str(line.message) ?? ''}`,
+            }
+          }
+          if (line.subtype === 'api_retry') {
+            const why =
+              str(line.error) ?? (num(line.error_status) !== null ? `HTTP ${line.error_status}` : 'an error')
+            const note = `Claude Code retried its model request (attempt ${num(line.attempt) ?? '?'} of ${num(line.max_retries) ?? '?'}) after ${why}`
+            warnings.push(note)
+            return { events, note }
+          }
           if (line.subtype !== 'init') return { events }
           model = str(line.model)
           return {
@@ -99,6 +140,8 @@ export function parseClaudeCode(): CliOutputParser {
               cost_usd: num(line.total_cost_usd),
             }),
           )
+          for (const denial of arr(line.permission_denials).map(obj))
+            deny(str(denial.tool_use_id), str(denial.tool_name), null)
           if (line.is_error === true || (line.subtype !== undefined && line.subtype !== 'success'))
             error = str(line.result) || `the run ended with ${str(line.subtype) ?? 'an error'}`
           else result = str(line.result) ?? ''
@@ -109,6 +152,15 @@ export function parseClaudeCode(): CliOutputParser {
           return { events }
       }
     },
-    finish: () => ({ result, error }),
+    finish: () => ({
+      result,
+      error,
+      ...(warnings.length ? { warnings: retriesSummed(warnings) } : {}),
+      ...(denied.size ? { denied: [...denied.values()] } : {}),
+    }),
   }
 }
+
+/** Ten retry notes say one thing: the last one, with how many there were. */
+const retriesSummed = (warnings: string[]) =>
+  warnings.length > 1 ? [`${warnings.at(-1)}; ${warnings.length} retries in all`] : warnings

@@ -10,8 +10,11 @@ import { arr, num, obj, parseJsonObject, str, textOf } from '../json-fields.ts'
  * `error`), then `turn.completed` (usage) or `turn.failed`, and `error` for a fatal stream error.
  * The summary is the last `agent_message` of the completed turn.
  *
- * `--sandbox danger-full-access`: exec is read-only by default, and Codex's own sandbox (Landlock)
- * is not needed inside the squad's sandbox, which is the boundary. exec never asks for approval.
+ * `--dangerously-bypass-approvals-and-sandbox`: exec is read-only by default, and Codex's own sandbox
+ * (Landlock, user namespaces) would nest inside the squad's, which is the boundary; exec never asks
+ * for approval. A base URL becomes a model provider of its own in the run's `~/.codex/config.toml`
+ * (Responses API, the key read from the variable it is handed over in). `--disable plugins` and
+ * `check_for_update_on_startup = false` stop its outside lookups; analytics are off.
  */
 export const codex: CliAdapter = {
   provider: 'codex',
@@ -20,16 +23,45 @@ export const codex: CliAdapter = {
   installHint: 'npm install -g @openai/codex',
   expectedResult: 'a {"type":"turn.completed"} line',
   // `codex exec` reads CODEX_API_KEY; the key usually lives in OPENAI_API_KEY.
+  protocol: () => 'openai-responses',
   keyVariables: () => [{ env: 'OPENAI_API_KEY', also: ['CODEX_API_KEY'] }, { env: 'CODEX_API_KEY' }],
+  setup: ({ baseUrl, keyEnv }) => ({
+    env: {},
+    files: { '.codex/config.toml': codexConfig(baseUrl, keyEnv) },
+  }),
   args: ({ model }) => [
     'exec',
     '--json',
-    '--sandbox',
-    'danger-full-access',
+    '--dangerously-bypass-approvals-and-sandbox',
+    '--skip-git-repo-check',
+    '--disable',
+    'plugins',
+    '-c',
+    'check_for_update_on_startup=false',
     ...(model ? ['--model', model] : []),
     PROMPT,
   ],
   parser: parseCodex,
+}
+
+/** A TOML string: JSON's escapes are TOML's for a basic string. */
+const toml = (value: string) => JSON.stringify(value)
+
+/** The run's Codex config: no update check, no analytics, and the base URL as a provider of its own. */
+function codexConfig(baseUrl: string | null, keyEnv: string): string {
+  const lines = ['check_for_update_on_startup = false', '']
+  if (baseUrl) lines.unshift(`model_provider = "squad"`)
+  lines.push('[analytics]', 'enabled = false', '')
+  if (baseUrl)
+    lines.push(
+      '[model_providers.squad]',
+      'name = "squad"',
+      `base_url = ${toml(baseUrl)}`,
+      `env_key = ${toml(keyEnv)}`,
+      'wire_api = "responses"',
+      '',
+    )
+  return lines.join('\n')
 }
 
 const toolName = (item: Record<string, unknown>) =>
@@ -90,6 +122,7 @@ export function parseCodex(): CliOutputParser {
   let turnError: string | null = null
   // A top-level `error` may be a retry notice the turn recovers from: fatal only without a result.
   let streamError: string | null = null
+  const retries: string[] = []
 
   return {
     line(text) {
@@ -148,11 +181,19 @@ export function parseCodex(): CliOutputParser {
           return { events }
         case 'error':
           streamError = str(line.message) ?? 'the event stream failed'
+          // "Reconnecting... 2/5 (stream disconnected …)": the model stream broke and was retried.
+          if (streamError.startsWith('Reconnecting')) retries.push(streamError)
           return { events, note: `Codex: ${streamError}` }
         default:
           return { events }
       }
     },
-    finish: () => ({ result, error: turnError ?? (result === null ? streamError : null) }),
+    finish: () => ({
+      result,
+      error: turnError ?? (result === null ? streamError : null),
+      ...(retries.length
+        ? { warnings: [`Codex retried its model stream ${retries.length} time(s); last: ${retries.at(-1)}`] }
+        : {}),
+    }),
   }
 }

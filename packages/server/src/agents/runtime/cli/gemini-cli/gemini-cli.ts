@@ -11,6 +11,10 @@ import { num, obj, parseJsonObject, str } from '../json-fields.ts'
  * (status, error, stats with token counts). The summary is the assistant's last message.
  *
  * `--yolo` approves every tool call: nobody is there to answer, and the squad's sandbox is the boundary.
+ * The run's `~/.gemini/settings.json` selects the API key as the auth method (without it: "Invalid
+ * auth method selected.", exit 41) and turns usage statistics, telemetry and update checks off; a base
+ * URL goes in `GOOGLE_GEMINI_BASE_URL`, and the workspace is trusted (`GEMINI_CLI_TRUST_WORKSPACE`:
+ * headless runs refuse an untrusted folder).
  */
 export const geminiCli: CliAdapter = {
   provider: 'gemini-cli',
@@ -18,7 +22,12 @@ export const geminiCli: CliAdapter = {
   binary: 'gemini',
   installHint: 'npm install -g @google/gemini-cli',
   expectedResult: 'a final {"type":"result"} line',
+  protocol: () => 'gemini',
   keyVariables: () => [{ env: 'GEMINI_API_KEY' }, { env: 'GOOGLE_API_KEY' }],
+  setup: ({ baseUrl }) => ({
+    env: { ...(baseUrl ? { GOOGLE_GEMINI_BASE_URL: baseUrl } : {}), GEMINI_CLI_TRUST_WORKSPACE: 'true' },
+    files: { '.gemini/settings.json': `${JSON.stringify(geminiSettings, null, 2)}\n` },
+  }),
   args: ({ model }) => [
     '--output-format',
     'stream-json',
@@ -28,6 +37,13 @@ export const geminiCli: CliAdapter = {
     PROMPT,
   ],
   parser: parseGeminiCli,
+}
+
+const geminiSettings = {
+  security: { auth: { selectedType: 'gemini-api-key' } },
+  privacy: { usageStatisticsEnabled: false },
+  telemetry: { enabled: false },
+  general: { disableAutoUpdate: true, disableUpdateNag: true },
 }
 
 export function parseGeminiCli(): CliOutputParser {

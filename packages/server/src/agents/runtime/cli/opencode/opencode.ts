@@ -11,6 +11,11 @@ import { num, obj, parseJsonObject, str } from '../json-fields.ts'
  * (`part.reason`, `part.cost`, `part.tokens`), `error` (`error.name`, `error.data.message`) and, in
  * newer versions, `done`. The summary is the last text of the step that finished the run (a
  * `step_finish` whose reason is not `tool-calls`, or `done`).
+ *
+ * A base URL becomes a provider of its own (`squad`, `@ai-sdk/openai-compatible`: Chat Completions)
+ * in the run's `~/.config/opencode/opencode.json`, the model named `squad/<model>`. Auto-update,
+ * sharing, the models.dev lookup, language-server downloads and the default plugins (installed from
+ * the npm registry on every fresh HOME) are off.
  */
 export const opencode: CliAdapter = {
   provider: 'opencode',
@@ -18,16 +23,51 @@ export const opencode: CliAdapter = {
   binary: 'opencode',
   installHint: 'npm install -g opencode-ai',
   expectedResult: 'a final {"type":"step_finish"} line (reason "stop") or {"type":"done"}',
+  // Through the proxy it speaks Chat Completions as a provider of its own; an Anthropic or Google
+  // model keeps OpenCode's own provider for it (and the key), not pointed at the proxy yet.
+  protocol: (model) => (/^(anthropic|google)\//i.test(model ?? '') ? null : 'openai-chat'),
   keyVariables: (model) => keysForModel(model),
-  args: ({ model }) => [
+  setup: ({ baseUrl, model, keyEnv }) => ({
+    // Without DEFAULT_PLUGINS it installs its plugins from the npm registry at every fresh start.
+    env: {
+      OPENCODE_DISABLE_MODELS_FETCH: '1',
+      OPENCODE_DISABLE_AUTOUPDATE: '1',
+      OPENCODE_DISABLE_DEFAULT_PLUGINS: '1',
+      OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
+      OPENCODE_DISABLE_SHARE: '1',
+    },
+    files: { '.config/opencode/opencode.json': opencodeConfig(baseUrl, model, keyEnv) },
+  }),
+  args: ({ model, baseUrl }) => [
     'run',
     '--format',
     'json',
     '--thinking',
-    ...(model ? ['--model', model] : []),
+    ...(model ? ['--model', baseUrl ? `squad/${ownModel(model)}` : model] : []),
     PROMPT,
   ],
   parser: parseOpencode,
+}
+
+/** The model's own name: `anthropic/claude-x` is `claude-x` to a provider of its own. */
+const ownModel = (model: string) => model.split('/').slice(1).join('/') || model
+
+function opencodeConfig(baseUrl: string | null, model: string | null, keyEnv: string): string {
+  const config: Record<string, unknown> = {
+    $schema: 'https://opencode.ai/config.json',
+    autoupdate: false,
+    share: 'disabled',
+  }
+  if (baseUrl)
+    config.provider = {
+      squad: {
+        npm: '@ai-sdk/openai-compatible',
+        name: 'squad',
+        options: { baseURL: baseUrl, apiKey: `{env:${keyEnv}}` },
+        models: model ? { [ownModel(model)]: { name: ownModel(model) } } : {},
+      },
+    }
+  return `${JSON.stringify(config, null, 2)}\n`
 }
 
 const anthropic: KeyVariable = { env: 'ANTHROPIC_API_KEY' }
@@ -56,6 +96,9 @@ export function parseOpencode(): CliOutputParser {
   let lastText: string | null = null
   let result: string | null = null
   let error: string | null = null
+  // A step that starts again before finishing is OpenCode retrying a model request that broke.
+  let open = false
+  let retries = 0
 
   return {
     line(text) {
@@ -64,6 +107,10 @@ export function parseOpencode(): CliOutputParser {
       const events: AgentEvent[] = []
       const part = obj(line.part)
       switch (line.type) {
+        case 'step_start':
+          if (open) retries++
+          open = true
+          return { events }
         case 'text': {
           const body = str(part.text) ?? ''
           if (!body.trim()) return { events }
@@ -89,6 +136,7 @@ export function parseOpencode(): CliOutputParser {
           return { events }
         }
         case 'step_finish': {
+          open = false
           const tokens = obj(part.tokens)
           events.push(
             say.usage({
@@ -113,6 +161,12 @@ export function parseOpencode(): CliOutputParser {
           return { events }
       }
     },
-    finish: () => ({ result, error }),
+    finish: () => ({
+      result,
+      error,
+      ...(retries
+        ? { warnings: [`OpenCode retried a model request ${retries} time(s) after it broke off`] }
+        : {}),
+    }),
   }
 }
