@@ -182,7 +182,7 @@ export async function insertSchema0000Rows(database: Database) {
     )
   await run(
     database,
-    sql`insert into sandboxes (id, provider, agent_id, task_id, execution_id, status, metadata) values (${ids.sandbox}, 'local', ${ids.agent}, ${ids.tasks[0]}, ${ids.executions[0]}, 'TERMINATED', ${json({ root: '/x' })})`,
+    sql`insert into sandboxes (id, provider, e2b_id, agent_id, task_id, execution_id, status, metadata) values (${ids.sandbox}, 'local', 'sbx-first-release', ${ids.agent}, ${ids.tasks[0]}, ${ids.executions[0]}, 'TERMINATED', ${json({ root: '/x' })})`,
   )
   for (const e of firstReleaseEvents())
     await run(

@@ -32,6 +32,14 @@ const TABLES = [
   'secrets',
 ] as const
 
+/** Columns renamed since the first release: a row keeps its value under the new name. */
+const RENAMED: Partial<Record<(typeof TABLES)[number], Record<string, string>>> = {
+  sandboxes: { e2b_id: 'provider_sandbox_id' }, // 0007_neutral_sandbox_id
+}
+
+const renamed = (table: (typeof TABLES)[number], row: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [RENAMED[table]?.[k] ?? k, v]))
+
 const rowsOf = async (database: Database, table: string) =>
   (
     (await database.db.execute(sql.raw(`select * from ${table} order by id`))) as unknown as {
@@ -84,7 +92,8 @@ describe.skipIf(skipReason)(`a database made by the first release, migrated to t
     for (const table of TABLES) {
       const after = await rowsOf(database, table)
       expect(after, table).toHaveLength(before[table].length)
-      for (const [n, row] of after.entries()) expect(row, `${table} row ${n}`).toMatchObject(before[table][n])
+      for (const [n, row] of after.entries())
+        expect(row, `${table} row ${n}`).toMatchObject(renamed(table, before[table][n]))
     }
     const [execution] = await rowsOf(database, 'task_executions')
     expect(execution).toMatchObject({
@@ -93,6 +102,7 @@ describe.skipIf(skipReason)(`a database made by the first release, migrated to t
       options: {},
       lease_owner: null,
     })
+    expect((await rowsOf(database, 'sandboxes'))[0]?.provider_sandbox_id).toBe('sbx-first-release')
     const tasks = await rowsOf(database, 'tasks')
     expect(tasks.map((t) => t.blocked_by)).toEqual([[], [], []])
 

@@ -170,7 +170,13 @@ async function runSteps(
           await ctx.store.updateStep(name, { status: 'cancelled', error: 'Cancelled' })
           throw stepError
         }
-        const message = failureText(ctx, stepError)
+        // A command cut off because its sandbox died (killed, or past its time limit) fails with a
+        // git or exit error of its own; the cause people need to see is the sandbox.
+        const sandbox = ctx.sandbox
+        const gone = sandbox ? !(await sandbox.isRunning().catch(() => true)) : false
+        const message = gone
+          ? `The sandbox ${sandbox?.sandboxId} is gone (killed, or past its time limit) while the ${name} step ran: ${failureText(ctx, stepError)}`
+          : failureText(ctx, stepError)
         await ctx.store.updateStep(name, { status: 'failed', error: message })
         throw Object.assign(new Error(message), { stepFailed: true })
       }
