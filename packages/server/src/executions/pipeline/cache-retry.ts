@@ -1,9 +1,9 @@
 import type { GitProgress } from '@agent-squad/contract'
 import { classifyGitError } from '../../git/classify-git-error.ts'
 import { withRetry } from '../../git/retry.ts'
-import { GitCommandError } from '../../git/run-git.ts'
+import { GitCommandError, parseGitProgress } from '../../git/run-git.ts'
 import type { ExecutionContext } from './execution-context.ts'
-import { explainGitFailure } from './sandbox-git.ts'
+import { explainGitFailure, GitFailureError } from './sandbox-git.ts'
 
 /** The failure class of a host git command (the cache's clone or fetch), from everything it printed. */
 const failureOf = (error: unknown) =>
@@ -45,3 +45,35 @@ export const cacheRetry =
           .catch(() => {})
       },
     })
+
+/**
+ * Reports the cache's clone or fetch: every line to the log, and at most one progress event each
+ * 250 ms (git prints many times a second).
+ */
+export function cacheProgress(ctx: ExecutionContext) {
+  let last = 0
+  return (text: string) => {
+    ctx.log.write('stderr', text)
+    const parsed = parseGitProgress(text)
+    if (!parsed || Date.now() - last < 250) return
+    last = Date.now()
+    void ctx.store
+      .gitProgress({ operation: 'clone', phase: 'progress', percent: parsed.percent, message: parsed.stage })
+      .catch(() => {})
+  }
+}
+
+/** A failed cache clone or fetch: explained, counted, announced; returns the error to throw. */
+export async function cacheFailure(ctx: ExecutionContext, error: unknown) {
+  const failure = explained(ctx, error)
+  if (failure instanceof GitFailureError) {
+    ctx.deps.metrics?.executions.gitFailures.inc({ operation: 'clone', kind: failure.failure.kind })
+    await ctx.store.gitProgress({
+      operation: 'clone',
+      phase: 'failed',
+      percent: null,
+      message: failure.failure.reason,
+    })
+  }
+  return failure
+}

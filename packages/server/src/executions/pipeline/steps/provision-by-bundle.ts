@@ -1,11 +1,9 @@
 import { secretsOf } from '../../../git/credentials.ts'
-import { parseGitProgress } from '../../../git/run-git.ts'
 import { prepareMirror } from '../../../git/workspace-cache.ts'
 import { seedWorkspaceFromBundle } from '../bundle-transfer.ts'
-import { cacheRetry, explained } from '../cache-retry.ts'
+import { cacheFailure, cacheProgress, cacheRetry } from '../cache-retry.ts'
 import type { ExecutionContext, StepOutcome } from '../execution-context.ts'
 import { recordSandbox } from '../record-sandbox.ts'
-import { GitFailureError } from '../sandbox-git.ts'
 
 /**
  * Provisioning on a provider that cannot start a workspace from a host folder (a remote VM): the
@@ -31,39 +29,17 @@ export async function provisionByBundle(ctx: ExecutionContext): Promise<StepOutc
     timeoutMs: deps.limits.sandboxTimeoutMs,
   })
   void creating.then(() => deps.metrics?.sandboxes.created()).catch(() => {})
-  let last = 0
   const mirror = await prepareMirror({
     cacheRoot: deps.cacheRoot,
     repoId: repo.id,
     cloneUrl: forge.cloneUrl(repo),
     baseBranch: repo.defaultBranch,
     credentials,
-    onProgress: (text) => {
-      ctx.log.write('stderr', text)
-      const parsed = parseGitProgress(text)
-      if (!parsed || Date.now() - last < 250) return
-      last = Date.now()
-      void store
-        .gitProgress({
-          operation: 'clone',
-          phase: 'progress',
-          percent: parsed.percent,
-          message: parsed.stage,
-        })
-        .catch(() => {})
-    },
+    onProgress: cacheProgress(ctx),
     retry: cacheRetry(ctx),
   }).catch(async (error) => {
     await (await creating.catch(() => null))?.kill().catch(() => {})
-    const failure = explained(ctx, error)
-    if (failure instanceof GitFailureError)
-      await store.gitProgress({
-        operation: 'clone',
-        phase: 'failed',
-        percent: null,
-        message: failure.failure.reason,
-      })
-    throw failure
+    throw await cacheFailure(ctx, error)
   })
   const sandbox = await creating
   ctx.sandbox = sandbox

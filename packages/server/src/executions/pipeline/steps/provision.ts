@@ -1,16 +1,14 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { secretsOf } from '../../../git/credentials.ts'
-import { parseGitProgress } from '../../../git/run-git.ts'
 import {
   cachedWorkspaceSource,
   prepareWorkspaceSource,
   type WorkspaceSource,
 } from '../../../git/workspace-cache.ts'
-import { cacheRetry, explained } from '../cache-retry.ts'
+import { cacheFailure, cacheProgress, cacheRetry } from '../cache-retry.ts'
 import type { Step } from '../execution-context.ts'
 import { recordSandbox } from '../record-sandbox.ts'
-import { GitFailureError } from '../sandbox-git.ts'
 import { provisionByBundle } from './provision-by-bundle.ts'
 
 /**
@@ -33,7 +31,6 @@ export const provision: Step = async (ctx) => {
     percent: 0,
     message: 'updating repository cache',
   })
-  let last = 0
   const createSandbox = async (from: WorkspaceSource) => {
     const sandbox = await seeding.create({
       metadata: { execution_id: ctx.execution.id, task_id: ctx.task.id, squad_id: ctx.task.squadId },
@@ -63,20 +60,7 @@ export const provision: Step = async (ctx) => {
     cloneUrl: forge.cloneUrl(repo),
     baseBranch: repo.defaultBranch,
     credentials,
-    onProgress: (text) => {
-      ctx.log.write('stderr', text)
-      const parsed = parseGitProgress(text)
-      if (!parsed || Date.now() - last < 250) return
-      last = Date.now()
-      void store
-        .gitProgress({
-          operation: 'clone',
-          phase: 'progress',
-          percent: parsed.percent,
-          message: parsed.stage,
-        })
-        .catch(() => {})
-    },
+    onProgress: cacheProgress(ctx),
     retry: cacheRetry(ctx),
     // A new base checkout goes through the provider once before any task uses it: the change the
     // provider makes to a template on first use (the local provider's shared group) then lands before
@@ -84,17 +68,7 @@ export const provision: Step = async (ctx) => {
     adoptTemplate: seeding.adoptTemplate,
   }).catch(async (error) => {
     await dropEarly()
-    const failure = explained(ctx, error)
-    if (failure instanceof GitFailureError)
-      deps.metrics?.executions.gitFailures.inc({ operation: 'clone', kind: failure.failure.kind })
-    if (failure instanceof GitFailureError)
-      await store.gitProgress({
-        operation: 'clone',
-        phase: 'failed',
-        percent: null,
-        message: failure.failure.reason,
-      })
-    throw failure
+    throw await cacheFailure(ctx, error)
   })
   await store
     .gitProgress({
